@@ -1,0 +1,27 @@
+//! Events of the HealthMonitor.
+
+use crate::prelude::*;
+
+/// The health of the system and of each component. Logged on every health check.
+#[domain_event(file = "health_status.jsonl", logged_by = HealthMonitor, example = example)]
+pub struct HealthStatusEvent {
+    pub overall_status: HealthStatus,
+    /// Health per component.
+    pub component_statuses: IndexMap<Component, HealthStatus>,
+    /// From 0 (down) to 1 (fully healthy).
+    pub health_score: f64,
+    #[serde(default)]
+    pub metadata: Metadata,
+}
+
+fn example() -> HealthStatusEvent {
+    HealthStatusEvent {
+        overall_status: HealthStatus::Healthy,
+        component_statuses: IndexMap::from([
+            (Component::PositionMonitor, HealthStatus::Healthy),
+            (Component::ExecutionManager, HealthStatus::Healthy),
+        ]),
+        health_score: 0.95,
+        metadata: Metadata::new(),
+    }
+}

@@ -1,0 +1,78 @@
+//! Typed, schema-checked domain events for the basis-strategy engine.
+//!
+//! A component author declares an event as a plain struct; the attribute does
+//! the rest: serde and JSON Schema derives, the `DomainEvent` impl that says
+//! which file under `events/` the event goes to and which component logs it,
+//! and registration, so every event linked into a binary can be listed.
+//!
+//! ```
+//! use basis_events::prelude::*;
+//!
+//! /// Snapshot of every position after an update.
+//! #[domain_event(file = "my_positions.jsonl", logged_by = PositionMonitor)]
+//! pub struct MyPositionSnapshot {
+//!     pub positions: BTreeMap<String, f64>,
+//!     pub total_value_usd: f64,
+//!     pub position_type: PositionType,
+//!     pub trigger_source: String,
+//!     #[serde(default)]
+//!     pub metadata: Metadata,
+//! }
+//!
+//! assert_eq!(MyPositionSnapshot::FILE, "my_positions.jsonl");
+//! assert!(basis_events::event_named("MyPositionSnapshot").is_some());
+//! ```
+//!
+//! The logger stamps the envelope (`timestamp`, `real_utc_time`,
+//! `correlation_id`, `pid`) when the event is emitted; the author never names
+//! those fields. Reading a line back gives an [`EventRecord`]: the envelope and
+//! the typed event together.
+
+// Generated code names `::basis_events::…`; this makes those paths resolve
+// inside this crate too, so the catalog is declared exactly as an outside
+// author would declare it.
+extern crate self as basis_events;
+
+pub mod catalog;
+mod envelope;
+mod event;
+pub mod prelude;
+mod record;
+mod registered;
+pub mod schema;
+pub mod time;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use basis_registry::{Component, Severity};
+pub use envelope::{ENVELOPE_FIELDS, Envelope};
+pub use event::{DomainEvent, LoggedBy};
+pub use record::EventRecord;
+pub use registered::{
+    DuplicateEvent, EventInfo, check_unique, event_for_file, event_named, registered_events,
+};
+pub use time::{EngineTime, RealUtcTime};
+
+/// Declares a domain event.
+///
+/// ```text
+/// #[domain_event(file = "positions.jsonl", logged_by = PositionMonitor)]
+/// #[domain_event(file = "system_errors.jsonl", logged_by = all, version = 2, example = path::to::fn)]
+/// ```
+///
+/// - `file`: the file under `events/` the event is appended to; a plain name
+///   ending in `.jsonl`.
+/// - `logged_by`: a [`Component`] variant, or `all` for an event any
+///   component logs (the guide's `SystemErrorEvent`).
+/// - `version`: the schema version, from 1 (the default).
+/// - `example`: a function returning a canonical instance, shown in the
+///   generated docs and validated against the schema in tests.
+///
+/// The struct must have named fields and no generics. It gets
+/// `Serialize`, `Deserialize`, `JsonSchema`, `Debug`, `Clone` and
+/// `PartialEq`, plus `#[serde(deny_unknown_fields)]`; the author's own serde
+/// attributes keep working, except `flatten`. No field may be named, or
+/// renamed, like an envelope field.
+pub use basis_events_macros::domain_event;

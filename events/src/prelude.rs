@@ -1,0 +1,13 @@
+//! Everything a component author's file needs: `use basis_events::prelude::*;`.
+
+pub use std::collections::BTreeMap;
+
+pub use indexmap::IndexMap;
+
+pub use crate::catalog::{
+    DecisionType, HealthStatus, Metadata, OperationStatus, OperationType, PositionType, RiskLevel,
+};
+pub use crate::{
+    Component, DomainEvent, EngineTime, Envelope, EventRecord, LoggedBy, RealUtcTime, Severity,
+    domain_event,
+};

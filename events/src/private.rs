@@ -1,0 +1,7 @@
+//! Re-exports used by code that `#[domain_event]` generates. Not public API.
+
+pub use inventory;
+pub use schemars;
+pub use serde;
+
+pub use crate::registered::EventInfo;

@@ -1,0 +1,64 @@
+//! Code generation for a validated event. Assumes every rule in `valid` passed.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::ast::Event;
+use super::valid::{ValidArgs, ValidLoggedBy};
+
+/// The struct with its derives, the `DomainEvent` impl and the registration.
+///
+/// Every path goes through `::basis_events::__private`, so an author's crate
+/// needs no direct dependency on serde, schemars or inventory.
+pub(crate) fn event(args: &ValidArgs, event: &Event<'_>) -> TokenStream {
+    let item = event.original;
+    let ident = &item.ident;
+    let name = ident.to_string();
+    let file = &args.file;
+    let version = args.version;
+    let logged_by = match &args.logged_by {
+        ValidLoggedBy::Component(component) => quote! {
+            ::basis_events::LoggedBy::Component(::basis_events::Component::#component)
+        },
+        ValidLoggedBy::All => quote!(::basis_events::LoggedBy::AllComponents),
+    };
+    let example = args.example.as_ref().map(|path| {
+        quote! {
+            fn example() -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(#path())
+            }
+        }
+    });
+    // Closed objects: a line with a key the schema does not know is refused,
+    // unless the author already asked for it.
+    let deny_unknown_fields =
+        (!event.denies_unknown_fields).then(|| quote!(#[serde(deny_unknown_fields)]));
+
+    quote! {
+        #[derive(
+            ::basis_events::__private::serde::Serialize,
+            ::basis_events::__private::serde::Deserialize,
+            ::basis_events::__private::schemars::JsonSchema,
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::cmp::PartialEq,
+        )]
+        #[serde(crate = "::basis_events::__private::serde")]
+        #[schemars(crate = "::basis_events::__private::schemars")]
+        #deny_unknown_fields
+        #item
+
+        #[automatically_derived]
+        impl ::basis_events::DomainEvent for #ident {
+            const NAME: &'static str = #name;
+            const FILE: &'static str = #file;
+            const LOGGED_BY: ::basis_events::LoggedBy = #logged_by;
+            const VERSION: u32 = #version;
+            #example
+        }
+
+        ::basis_events::__private::inventory::submit! {
+            ::basis_events::__private::EventInfo::of::<#ident>(::core::module_path!())
+        }
+    }
+}
