@@ -1,0 +1,8 @@
+use basis_events::prelude::*;
+
+#[domain_event(file = "positions.jsonl", logged_by = PositionMonitor, version = 0)]
+pub struct PositionSnapshot {
+    pub total_value_usd: f64,
+}
+
+fn main() {}
