@@ -12,9 +12,11 @@ pub struct ExposureSnapshot {
     pub net_delta_usd: f64,
     /// Exposure per asset symbol.
     pub asset_exposures: IndexMap<String, AssetExposure>,
+    /// Value of all positions in USD.
     pub total_value_usd: f64,
     /// Value in the strategy's share class currency.
     pub share_class_value: f64,
+    /// Extra data; `{}` when none.
     #[serde(default)]
     pub metadata: Metadata,
 }

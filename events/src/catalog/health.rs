@@ -5,11 +5,13 @@ use crate::prelude::*;
 /// The health of the system and of each component. Logged on every health check.
 #[domain_event(file = "health_status.jsonl", logged_by = HealthMonitor, example = example)]
 pub struct HealthStatusEvent {
+    /// The health of the system as a whole.
     pub overall_status: HealthStatus,
     /// Health per component.
     pub component_statuses: IndexMap<Component, HealthStatus>,
     /// From 0 (down) to 1 (fully healthy).
     pub health_score: f64,
+    /// Extra data; `{}` when none.
     #[serde(default)]
     pub metadata: Metadata,
 }

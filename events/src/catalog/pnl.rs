@@ -8,14 +8,17 @@ use crate::prelude::*;
 /// P&L over a period, with its attribution. Logged on every P&L calculation.
 #[domain_event(file = "pnl_calculations.jsonl", logged_by = PnLMonitor, example = example)]
 pub struct PnLCalculation {
+    /// P&L over the period, in USD.
     pub total_pnl_usd: f64,
     /// P&L in the strategy's share class currency.
     pub total_pnl_share_class: f64,
+    /// Where the P&L came from.
     pub pnl_attribution: PnlAttribution,
     /// Start of the period, on the engine clock.
     pub period_start: EngineTime,
     /// End of the period, on the engine clock.
     pub period_end: EngineTime,
+    /// Extra data; `{}` when none.
     #[serde(default)]
     pub metadata: Metadata,
 }

@@ -7,11 +7,17 @@ use crate::prelude::*;
 pub struct ReconciliationEvent {
     /// What was reconciled (`execution_deltas`, `venue_balances`, ...).
     pub reconciliation_type: String,
+    /// The component whose action caused it.
     pub trigger_source: String,
+    /// Whether expected and actual deltas matched.
     pub reconciliation_success: bool,
+    /// How many position changes were expected.
     pub expected_deltas_count: u32,
+    /// How many position changes happened.
     pub actual_deltas_count: u32,
+    /// How long the reconciliation took.
     pub reconciliation_duration_ms: f64,
+    /// Extra data; `{}` when none.
     #[serde(default)]
     pub metadata: Metadata,
 }
@@ -31,10 +37,15 @@ fn reconciliation_example() -> ReconciliationEvent {
 /// Position changes applied after an execution. Logged on every execution delta application.
 #[domain_event(file = "execution_deltas.jsonl", logged_by = PositionUpdateHandler, example = delta_example)]
 pub struct ExecutionDeltaEvent {
+    /// What kind of deltas were applied (`execution_deltas`).
     pub delta_type: String,
+    /// The component whose action caused it.
     pub trigger_source: String,
+    /// How many position changes were applied.
     pub deltas_applied: u32,
+    /// Absolute value of the applied changes, in USD.
     pub total_delta_value_usd: f64,
+    /// Extra data; `{}` when none.
     #[serde(default)]
     pub metadata: Metadata,
 }

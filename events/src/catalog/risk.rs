@@ -11,11 +11,15 @@ pub struct RiskAssessment {
     pub ltv_ratio: f64,
     /// The LTV at which positions get liquidated.
     pub liquidation_threshold: f64,
+    /// Share of the available margin in use, from 0 to 1.
     pub margin_usage: f64,
+    /// Overall risk, from 0 (none) to 1 (liquidation imminent).
     pub risk_score: f64,
+    /// The risk score in words.
     pub risk_level: RiskLevel,
     /// Whether a risk limit is breached.
     pub breach_detected: bool,
+    /// Extra data; `{}` when none.
     #[serde(default)]
     pub metadata: Metadata,
 }

@@ -7,11 +7,15 @@ use crate::prelude::*;
 pub struct StrategyDecision {
     /// The mode that decided (`pure_lending_usdt`).
     pub strategy_name: String,
+    /// What the strategy decided to do.
     pub decision_type: DecisionType,
     /// How many orders the decision produced.
     pub orders_generated: u32,
+    /// Value of the generated orders, in USD.
     pub total_order_value_usd: f64,
+    /// Why, as a machine-readable reason (`position_deviation_threshold_exceeded`).
     pub decision_reason: String,
+    /// Extra data; `{}` when none.
     #[serde(default)]
     pub metadata: Metadata,
 }
