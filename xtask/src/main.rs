@@ -6,6 +6,7 @@
 //! checking that the committed copies are fresh.
 
 mod codegen;
+mod tidy;
 
 use std::process::ExitCode;
 
