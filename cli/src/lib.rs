@@ -1,0 +1,29 @@
+//! The `basis-log` command as a library: the demo backtest, the results store and
+//! the logging guide's debugging workflows, callable from the binary, the
+//! integration tests and the benchmarks alike.
+//!
+//! - [`demo`] simulates the guide's `pure_lending_usdt` strategy and writes the
+//!   guide's log tree.
+//! - [`export`] finalizes a run into `results/{backtest_id}/`: the logs, one CSV
+//!   and one Parquet file per event file, and `summary.json` / `summary.md`.
+//! - [`query`] answers the guide's debugging questions (failures, one
+//!   operation's trace, a position's history, errors, stats).
+//! - [`validate`] checks every line of every event file against its schema and
+//!   its typed event.
+//!
+//! Every reader goes through [`run`] and [`read`]: they find a run's processes
+//! and every rotated segment of each event file, and tell a torn last line
+//! (a crash mid-write) from corruption.
+
+pub mod columns;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod ids;
+pub mod output;
+pub mod query;
+pub mod read;
+pub mod run;
+pub mod validate;
+
+pub use error::{Error, Result};
