@@ -40,3 +40,48 @@ impl Display for Symbol {
         formatter.write_str(self.0)
     }
 }
+
+/// The keys of one `error_codes!` entry:
+/// `EXEC_001 = "EXEC-001" { component: …, severity: …, message: "…", … }`.
+pub(crate) const COMPONENT: Symbol = Symbol("component");
+pub(crate) const SEVERITY: Symbol = Symbol("severity");
+pub(crate) const MESSAGE: Symbol = Symbol("message");
+pub(crate) const DESCRIPTION: Symbol = Symbol("description");
+pub(crate) const ACTION: Symbol = Symbol("action");
+pub(crate) const RETIRED_BY: Symbol = Symbol("retired_by");
+
+/// Every key an `error_codes!` entry understands, for "did you mean" hints.
+pub(crate) const ERROR_CODE_KEYS: &[Symbol] = &[
+    COMPONENT,
+    SEVERITY,
+    MESSAGE,
+    DESCRIPTION,
+    ACTION,
+    RETIRED_BY,
+];
+
+/// The block in which `basis_registry::error_codes!` passes the component table.
+pub(crate) const COMPONENTS: Symbol = Symbol("components");
+
+/// The guide's severities as an entry writes them, with the `Severity`
+/// variant each one names.
+pub(crate) const SEVERITIES: [(Symbol, &str); 4] = [
+    (Symbol("CRITICAL"), "Critical"),
+    (Symbol("HIGH"), "High"),
+    (Symbol("MEDIUM"), "Medium"),
+    (Symbol("LOW"), "Low"),
+];
+
+/// The candidate closest to `name` within an edit distance of 3, for a
+/// "did you mean `…`?" hint.
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::levenshtein(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}

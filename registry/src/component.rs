@@ -6,72 +6,95 @@ use std::str::FromStr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A component of the basis-strategy engine that writes logs or raises errors.
+/// The one table of components: each one's docs, error prefix and log file.
 ///
-/// The first eight are the guide's "Component Prefixes"; the rest are named by
-/// the guide's directory tree (`api.log`), its event catalog
-/// (`PositionUpdateHandler`, `HealthMonitor`) or the original system's
-/// registries (LOG, DATA, UTIL, CONFIG, RST). Serialized by name, as the guide
-/// writes it in `"component": "ExecutionManager"`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-pub enum Component {
-    /// Tracks every position and publishes `PositionSnapshot`.
-    PositionMonitor,
-    /// Computes exposures per asset.
-    ExposureMonitor,
-    /// Computes health factor, LTV and margin usage.
-    RiskMonitor,
-    /// Computes P&L and its attribution.
-    PnLMonitor,
-    /// Decides what the strategy does next.
-    StrategyManager,
-    /// Executes operations at venues, with retries and atomic groups.
-    ExecutionManager,
-    /// Routes instructions to venue interfaces.
-    VenueInterfaceManager,
-    /// The event loop that drives every other component.
-    EventDrivenStrategyEngine,
-    /// Applies execution deltas to positions and reconciles them.
-    PositionUpdateHandler,
-    /// Runs health checks over every component.
-    HealthMonitor,
-    /// The HTTP API in front of the engine.
-    Api,
-    /// The domain event logger itself.
-    EventLogger,
-    /// Loads market and protocol data.
-    DataProvider,
-    /// Price conversion, indices and rates.
-    UtilityManager,
-    /// Loads and validates mode configuration.
-    Config,
-    /// Copies logs and writes results at the end of a backtest.
-    ResultsStore,
+/// A higher-order macro, as in rustc's `rustc_error_codes`: it hands the table
+/// to `$callback`, so the [`Component`] enum below and the `error_codes!`
+/// invocation in `codes.rs` are both built from it. That is how the macro
+/// knows, at compile time, which prefix belongs to which component, without a
+/// second hand-kept copy of this table.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __with_components {
+    ($callback:path, $($args:tt)*) => {
+        $callback! {
+            components {
+                /// Tracks every position and publishes `PositionSnapshot`.
+                PositionMonitor("POS", "position_monitor.log"),
+                /// Computes exposures per asset.
+                ExposureMonitor("EXP", "exposure_monitor.log"),
+                /// Computes health factor, LTV and margin usage.
+                RiskMonitor("RISK", "risk_monitor.log"),
+                /// Computes P&L and its attribution.
+                PnLMonitor("PNL", "pnl_monitor.log"),
+                /// Decides what the strategy does next.
+                StrategyManager("STRAT", "strategy_manager.log"),
+                /// Executes operations at venues, with retries and atomic groups.
+                ExecutionManager("EXEC", "execution_manager.log"),
+                /// Routes instructions to venue interfaces.
+                VenueInterfaceManager("VEN", "venue_interface_manager.log"),
+                /// The event loop that drives every other component.
+                EventDrivenStrategyEngine("ENGINE", "engine.log"),
+                /// Applies execution deltas to positions and reconciles them.
+                PositionUpdateHandler("PUH", "position_update_handler.log"),
+                /// Runs health checks over every component.
+                HealthMonitor("HEALTH", "health_monitor.log"),
+                /// The HTTP API in front of the engine.
+                Api("API", "api.log"),
+                /// The domain event logger itself.
+                EventLogger("LOG", "event_logger.log"),
+                /// Loads market and protocol data.
+                DataProvider("DATA", "data_provider.log"),
+                /// Price conversion, indices and rates.
+                UtilityManager("UTIL", "utility_manager.log"),
+                /// Loads and validates mode configuration.
+                Config("CONFIG", "config.log"),
+                /// Copies logs and writes results at the end of a backtest.
+                ResultsStore("RST", "results_store.log"),
+            }
+            $($args)*
+        }
+    };
 }
 
-impl Component {
-    /// Every component, in declaration order.
-    pub const ALL: [Component; 16] = [
-        Component::PositionMonitor,
-        Component::ExposureMonitor,
-        Component::RiskMonitor,
-        Component::PnLMonitor,
-        Component::StrategyManager,
-        Component::ExecutionManager,
-        Component::VenueInterfaceManager,
-        Component::EventDrivenStrategyEngine,
-        Component::PositionUpdateHandler,
-        Component::HealthMonitor,
-        Component::Api,
-        Component::EventLogger,
-        Component::DataProvider,
-        Component::UtilityManager,
-        Component::Config,
-        Component::ResultsStore,
-    ];
+/// Declares [`Component`] from the table in [`__with_components`].
+macro_rules! define_component {
+    (components {
+        $( $(#[doc = $doc:literal])* $variant:ident($prefix:literal, $log_file:literal), )*
+    }) => {
+        /// A component of the basis-strategy engine that writes logs or raises errors.
+        ///
+        /// The first eight are the guide's "Component Prefixes"; the rest are named by
+        /// the guide's directory tree (`api.log`), its event catalog
+        /// (`PositionUpdateHandler`, `HealthMonitor`) or the original system's
+        /// registries (LOG, DATA, UTIL, CONFIG, RST). Serialized by name, as the guide
+        /// writes it in `"component": "ExecutionManager"`.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+        )]
+        pub enum Component {
+            $( $(#[doc = $doc])* $variant, )*
+        }
 
+        impl Component {
+            const COUNT: usize = [$(stringify!($variant)),*].len();
+
+            /// Every component, in declaration order.
+            pub const ALL: [Component; Component::COUNT] = [$(Component::$variant),*];
+
+            /// One table for the three names, so they cannot drift apart.
+            const fn spec(self) -> (&'static str, &'static str, &'static str) {
+                match self {
+                    $( Component::$variant => (stringify!($variant), $prefix, $log_file), )*
+                }
+            }
+        }
+    };
+}
+
+__with_components!(define_component,);
+
+impl Component {
     /// The name as the guide writes it: `"PositionMonitor"`.
     pub const fn name(self) -> &'static str {
         self.spec().0
@@ -86,38 +109,6 @@ impl Component {
     /// `"position_monitor.log"`.
     pub const fn log_file(self) -> &'static str {
         self.spec().2
-    }
-
-    /// One table for the three names, so they cannot drift apart.
-    const fn spec(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Component::PositionMonitor => ("PositionMonitor", "POS", "position_monitor.log"),
-            Component::ExposureMonitor => ("ExposureMonitor", "EXP", "exposure_monitor.log"),
-            Component::RiskMonitor => ("RiskMonitor", "RISK", "risk_monitor.log"),
-            Component::PnLMonitor => ("PnLMonitor", "PNL", "pnl_monitor.log"),
-            Component::StrategyManager => ("StrategyManager", "STRAT", "strategy_manager.log"),
-            Component::ExecutionManager => ("ExecutionManager", "EXEC", "execution_manager.log"),
-            Component::VenueInterfaceManager => (
-                "VenueInterfaceManager",
-                "VEN",
-                "venue_interface_manager.log",
-            ),
-            Component::EventDrivenStrategyEngine => {
-                ("EventDrivenStrategyEngine", "ENGINE", "engine.log")
-            }
-            Component::PositionUpdateHandler => (
-                "PositionUpdateHandler",
-                "PUH",
-                "position_update_handler.log",
-            ),
-            Component::HealthMonitor => ("HealthMonitor", "HEALTH", "health_monitor.log"),
-            Component::Api => ("Api", "API", "api.log"),
-            Component::EventLogger => ("EventLogger", "LOG", "event_logger.log"),
-            Component::DataProvider => ("DataProvider", "DATA", "data_provider.log"),
-            Component::UtilityManager => ("UtilityManager", "UTIL", "utility_manager.log"),
-            Component::Config => ("Config", "CONFIG", "config.log"),
-            Component::ResultsStore => ("ResultsStore", "RST", "results_store.log"),
-        }
     }
 }
 

@@ -54,6 +54,23 @@ impl Severity {
         }
     }
 
+    /// What the engine does with an error of this severity, as the original
+    /// system's docs add to the guide's meaning. Each code's own action says
+    /// what the operator does on top.
+    pub const fn handling(self) -> &'static str {
+        match self {
+            Severity::Critical => {
+                "Propagated to the health system, which restarts; immediate alert, execution halts."
+            }
+            Severity::High => {
+                "Logged and retried with exponential backoff, at most 3 retries; \
+                 alert when more than 5 occur in an hour."
+            }
+            Severity::Medium => "Logged and monitored.",
+            Severity::Low => "Logged only.",
+        }
+    }
+
     /// The log level a structured log line of this severity is written at.
     ///
     /// The original system mapped CRITICAL to critical, HIGH to error, MEDIUM
