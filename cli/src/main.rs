@@ -126,6 +126,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A closed pipe (`basis-log failures … | head`) is not an error.
+        Err(err)
+            if err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -338,6 +348,7 @@ fn describe(record: &serde_json::Value) -> String {
         "reconciliation_type",
         "delta_type",
         "atomic_group_id",
+        "trigger_source",
         "message",
         "error_message",
     ] {

@@ -231,14 +231,14 @@ impl<'a> Sim<'a> {
         }
         if tick == 0 {
             self.enter()?;
-        } else if tick % 24 == 0 {
+        } else if tick.is_multiple_of(24) {
             self.daily_rebalance()?;
         }
         if tick % 24 == 12 {
             self.reconcile_venue_balances()?;
         }
         self.publish(tick)?;
-        if tick % 6 == 0 {
+        if tick.is_multiple_of(6) {
             self.health_check(&[], "scheduled")?;
         }
         Ok(())

@@ -226,20 +226,7 @@ impl SummaryBuilder {
         match file {
             "operation_executions.jsonl" => self.operation(record, ts),
             "system_errors.jsonl" => self.error(record, ts),
-            "reconciliation.jsonl" => {
-                if record.get("reconciliation_success") == Some(&Value::Bool(false)) {
-                    self.summary
-                        .reconciliation_failures
-                        .push(ReconciliationFailure {
-                            timestamp: ts,
-                            source: file.to_owned(),
-                            reconciliation_type: text(record, "reconciliation_type"),
-                            operation_id: record
-                                .get("metadata")
-                                .and_then(|m| text(m, "operation_id")),
-                        });
-                }
-            }
+            "reconciliation.jsonl" => self.reconciliation(file, record, ts),
             "tight_loop.jsonl" => {
                 if record
                     .get("retry_count")
@@ -286,46 +273,8 @@ impl SummaryBuilder {
                     });
                 }
             }
-            "positions.jsonl" => {
-                // The latest snapshot on the engine clock; ties go to the later line.
-                if self.last_position.as_ref().is_none_or(|last| ts >= *last) {
-                    self.summary.final_total_value_usd =
-                        record.get("total_value_usd").and_then(Value::as_f64);
-                    self.summary.final_positions =
-                        record.get("positions").and_then(Value::as_object).map(|p| {
-                            p.iter()
-                                .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
-                                .collect()
-                        });
-                    self.last_position = Some(ts);
-                }
-            }
-            "pnl_calculations.jsonl" => {
-                if self.summary.pnl.as_ref().is_none_or(|p| ts >= p.timestamp) {
-                    self.summary.pnl = Some(Pnl {
-                        timestamp: ts,
-                        total_pnl_usd: record
-                            .get("total_pnl_usd")
-                            .and_then(Value::as_f64)
-                            .unwrap_or(0.0),
-                        total_pnl_share_class: record
-                            .get("total_pnl_share_class")
-                            .and_then(Value::as_f64)
-                            .unwrap_or(0.0),
-                        attribution: record
-                            .get("pnl_attribution")
-                            .and_then(Value::as_object)
-                            .map(|a| {
-                                a.iter()
-                                    .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                        period_start: text(record, "period_start"),
-                        period_end: text(record, "period_end"),
-                    });
-                }
-            }
+            "positions.jsonl" => self.position(record, ts),
+            "pnl_calculations.jsonl" => self.pnl(record, ts),
             "health_status.jsonl" => {
                 if let Some(status) = text(record, "overall_status") {
                     *self.summary.health_checks.entry(status).or_default() += 1;
@@ -333,6 +282,57 @@ impl SummaryBuilder {
             }
             _ => {}
         }
+    }
+
+    fn reconciliation(&mut self, file: &str, record: &Value, ts: String) {
+        if record.get("reconciliation_success") == Some(&Value::Bool(false)) {
+            self.summary
+                .reconciliation_failures
+                .push(ReconciliationFailure {
+                    timestamp: ts,
+                    source: file.to_owned(),
+                    reconciliation_type: text(record, "reconciliation_type"),
+                    operation_id: record.get("metadata").and_then(|m| text(m, "operation_id")),
+                });
+        }
+    }
+
+    // The latest snapshot on the engine clock; ties go to the later line.
+    fn position(&mut self, record: &Value, ts: String) {
+        if self.last_position.as_ref().is_some_and(|last| ts < *last) {
+            return;
+        }
+        self.summary.final_total_value_usd = record.get("total_value_usd").and_then(Value::as_f64);
+        self.summary.final_positions =
+            record.get("positions").and_then(Value::as_object).map(|p| {
+                p.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+                    .collect()
+            });
+        self.last_position = Some(ts);
+    }
+
+    fn pnl(&mut self, record: &Value, ts: String) {
+        if self.summary.pnl.as_ref().is_some_and(|p| ts < p.timestamp) {
+            return;
+        }
+        let number = |key: &str| record.get(key).and_then(Value::as_f64).unwrap_or(0.0);
+        self.summary.pnl = Some(Pnl {
+            total_pnl_usd: number("total_pnl_usd"),
+            total_pnl_share_class: number("total_pnl_share_class"),
+            attribution: record
+                .get("pnl_attribution")
+                .and_then(Value::as_object)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            period_start: text(record, "period_start"),
+            period_end: text(record, "period_end"),
+            timestamp: ts,
+        });
     }
 
     fn operation(&mut self, record: &Value, ts: String) {

@@ -1,0 +1,243 @@
+//! `basis-log validate` and the readers over real demo output: rotated
+//! segments, a torn last line, a corrupted middle line.
+
+mod common;
+
+use std::io::Write;
+
+use assert_cmd::Command;
+use basis_log::export::{ExportOptions, export};
+use basis_log::query::positions;
+use basis_log::run::Run;
+use basis_log::validate::{ProblemKind, validate_paths};
+use common::{demo_in, event_path, lines};
+
+#[test]
+fn test_validate_demo_output_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 1, 11, "cleanrun");
+    let report = validate_paths(std::slice::from_ref(&outcome.run_dir)).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.files.len(), 12);
+    assert!(report.lines() > 100);
+    assert!(!report.failed(true));
+    // The correlation directory and single files validate too.
+    let cid_dir = outcome.run_dir.parent().unwrap().to_path_buf();
+    assert!(!validate_paths(&[cid_dir]).unwrap().failed(true));
+    let file = event_path(&outcome.run_dir, "positions.jsonl");
+    let report = validate_paths(&[file]).unwrap();
+    assert_eq!(report.files.len(), 1);
+    assert!(report.problems.is_empty());
+}
+
+#[test]
+fn test_rotated_segments_and_torn_tail_are_read_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 2, 5, "rotated");
+    let live = event_path(&outcome.run_dir, "positions.jsonl");
+    let all = lines(&live);
+    // Rotate into two numbered segments plus the live file, as the logger does.
+    let (a, rest) = all.split_at(10);
+    let (b, c) = rest.split_at(20);
+    let write = |name: &str, part: &[String]| {
+        let text: String = part.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(event_path(&outcome.run_dir, name), text).unwrap();
+    };
+    write("positions.1.jsonl", a);
+    write("positions.2.jsonl", b);
+    write("positions.jsonl", c);
+    // A crash mid-write: half of a line, no newline.
+    let torn = &all[0][..all[0].len() / 2];
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&live)
+        .unwrap()
+        .write_all(torn.as_bytes())
+        .unwrap();
+
+    let report = validate_paths(std::slice::from_ref(&outcome.run_dir)).unwrap();
+    let torn_tails: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::TornTail)
+        .collect();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert_eq!(torn_tails.len(), 1);
+    assert_eq!(torn_tails[0].path, live);
+    assert_eq!(torn_tails[0].line, c.len() as u64 + 1);
+    assert!(torn_tails[0].to_string().contains("torn last line"));
+    assert!(!report.failed(false), "a torn tail alone does not fail");
+    assert!(report.failed(true), "--strict fails on a torn tail");
+
+    // The queries read the segments in order and skip the torn tail.
+    let run = Run::open(&outcome.run_dir).unwrap();
+    let history = positions::positions(&run, "aave:aToken:aUSDT").unwrap();
+    assert_eq!(history.history.len(), all.len());
+    assert_eq!(history.warnings.len(), 1);
+    let timestamps: Vec<&str> = history
+        .history
+        .iter()
+        .map(|r| r.timestamp.as_str())
+        .collect();
+    let mut sorted = timestamps.clone();
+    sorted.sort();
+    assert_eq!(timestamps, sorted, "segments are read oldest first");
+
+    // The export holds every complete line exactly once and copies every segment.
+    let exported = export(&ExportOptions {
+        run_dir: outcome.run_dir.clone(),
+        to: Some(dir.path().join("out")),
+        results_root: dir.path().join("results"),
+        force: false,
+    })
+    .unwrap();
+    let rows = csv::Reader::from_path(exported.results_dir.join("csv/positions.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, all.len());
+    let pid = outcome.run_dir.file_name().unwrap();
+    for name in ["positions.1.jsonl", "positions.2.jsonl", "positions.jsonl"] {
+        assert!(
+            exported
+                .results_dir
+                .join("logs")
+                .join(pid)
+                .join("events")
+                .join(name)
+                .is_file()
+        );
+    }
+    assert_eq!(
+        exported
+            .summary
+            .files
+            .iter()
+            .map(|f| f.torn_tails)
+            .sum::<u64>(),
+        1
+    );
+
+    // The command line agrees: exit 0, the torn tail on stderr; --strict fails.
+    let out = Command::cargo_bin("basis-log")
+        .unwrap()
+        .arg("validate")
+        .arg(&outcome.run_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("torn last line"));
+    let strict = Command::cargo_bin("basis-log")
+        .unwrap()
+        .args(["validate", "--strict"])
+        .arg(&outcome.run_dir)
+        .output()
+        .unwrap();
+    assert!(!strict.status.success());
+}
+
+#[test]
+fn test_corrupted_lines_are_reported_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 1, 9, "corrupt");
+    let risk = event_path(&outcome.run_dir, "risk_assessments.jsonl");
+    let mut all = lines(&risk);
+    all[4] = "{\"timestamp\":\"2025-01-15T14:30:00\", this is not JSON".to_owned();
+    all[6] = all[6].replace("\"risk_level\":\"low\"", "\"risk_level\":\"apocalyptic\"");
+    all[8] = all[8].replace(
+        "\"breach_detected\":false",
+        "\"breach_detected\":false,\"extra\":1",
+    );
+    std::fs::write(
+        &risk,
+        all.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+    // A rotated segment that ends mid-line is corruption, not a torn tail.
+    let ops = event_path(&outcome.run_dir, "operation_executions.jsonl");
+    let op_lines = lines(&ops);
+    std::fs::write(
+        event_path(&outcome.run_dir, "operation_executions.1.jsonl"),
+        format!("{}\n{}", op_lines[0], &op_lines[1][..20]),
+    )
+    .unwrap();
+
+    let report = validate_paths(std::slice::from_ref(&outcome.run_dir)).unwrap();
+    let located: Vec<String> = report
+        .problems
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}",
+                p.path.file_name().unwrap().to_string_lossy(),
+                p.line
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            "operation_executions.1.jsonl:2",
+            "risk_assessments.jsonl:5",
+            "risk_assessments.jsonl:7",
+            "risk_assessments.jsonl:9",
+        ]
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .all(|p| p.kind == ProblemKind::BadLine)
+    );
+    assert!(
+        report.problems[0]
+            .reason
+            .contains("rotated segment ends mid-line")
+    );
+    assert!(report.problems[1].reason.contains("invalid JSON"));
+    assert!(
+        report.problems[2].reason.contains("risk_level"),
+        "{}",
+        report.problems[2].reason
+    );
+    assert!(
+        report.problems[3].reason.contains("extra"),
+        "{}",
+        report.problems[3].reason
+    );
+    assert!(report.failed(false));
+
+    let out = Command::cargo_bin("basis-log")
+        .unwrap()
+        .arg("validate")
+        .arg(&outcome.run_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:5: invalid JSON", risk.display())),
+        "{stderr}"
+    );
+
+    let json = Command::cargo_bin("basis-log")
+        .unwrap()
+        .args(["validate", "--json"])
+        .arg(&outcome.run_dir)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["problems"].as_array().unwrap().len(), 4);
+    assert_eq!(report["problems"][1]["line"], 5);
+}
+
+#[test]
+fn test_unknown_event_files_and_missing_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 1, 2, "unknown");
+    std::fs::write(event_path(&outcome.run_dir, "mystery.jsonl"), "{}\n").unwrap();
+    let report = validate_paths(std::slice::from_ref(&outcome.run_dir)).unwrap();
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].kind, ProblemKind::UnknownFile);
+    assert!(validate_paths(&[dir.path().join("nope")]).is_err());
+}
