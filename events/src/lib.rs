@@ -46,7 +46,11 @@ pub mod time;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use basis_registry::{Component, Severity};
+pub use basis_registry::{Component, ErrorCode, InvalidErrorCode, Severity, codes};
+// The registry's declaration macro, for the trybuild tests of its checks; the
+// registry itself is declared once, in basis-registry.
+#[doc(hidden)]
+pub use basis_registry::error_codes;
 pub use envelope::{ENVELOPE_FIELDS, Envelope};
 pub use event::{DomainEvent, LoggedBy};
 pub use record::EventRecord;

@@ -8,6 +8,6 @@ pub use crate::catalog::{
     DecisionType, HealthStatus, Metadata, OperationStatus, OperationType, PositionType, RiskLevel,
 };
 pub use crate::{
-    Component, DomainEvent, EngineTime, Envelope, EventRecord, LoggedBy, RealUtcTime, Severity,
-    domain_event,
+    Component, DomainEvent, EngineTime, Envelope, ErrorCode, EventRecord, LoggedBy, RealUtcTime,
+    Severity, codes, domain_event,
 };

@@ -26,7 +26,7 @@ pub struct OperationExecutionEvent {
     /// Whether the operation was simulated (backtest) rather than sent to a venue.
     pub simulated: bool,
     /// The registered error code of a failed operation; `null` otherwise.
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
     /// What went wrong; `null` when nothing did.
     pub error_message: Option<String>,
 }

@@ -4,6 +4,7 @@
 //! test compares it with what is committed, so the two cannot drift.
 
 mod docs;
+mod error_codes;
 mod record;
 
 use std::path::PathBuf;
@@ -27,7 +28,8 @@ pub struct GeneratedFile {
 pub const OWNED_DIRS: [&str; 2] = ["schemas", "docs"];
 
 /// Every generated file for `events`: one schema each, the index and the
-/// human catalog, sorted by path.
+/// human catalog; and the error-code registry as a page and a schema. Sorted
+/// by path.
 pub fn generated_files(events: &[&EventInfo]) -> Vec<GeneratedFile> {
     let mut files = Vec::new();
     for event in events {
@@ -43,6 +45,14 @@ pub fn generated_files(events: &[&EventInfo]) -> Vec<GeneratedFile> {
     files.push(GeneratedFile {
         path: PathBuf::from("docs/EVENTS.md"),
         contents: docs::events_md(events),
+    });
+    files.push(GeneratedFile {
+        path: PathBuf::from("docs/ERROR_CODES.md"),
+        contents: error_codes::error_codes_md(),
+    });
+    files.push(GeneratedFile {
+        path: PathBuf::from("schemas/error_codes.json"),
+        contents: pretty_json(&error_codes::error_codes_json()),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
