@@ -1,0 +1,10 @@
+basis_events::error_codes! {
+    EXEC_001 = "EXEC-001" {
+        component: ExecutionManager,
+        severity: HIGH,
+        message: "Order execution failed",
+        description: "A venue rejected an order.",
+    }
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+basis_events::error_codes! {
+    EXEC_001 = "EXEC-001" {
+        component: ExecutionManager,
+        severity: HIGH,
+        mesage: "Order execution failed",
+        message: "Order execution failed",
+        description: "A venue rejected an order.",
+        action: "Retried with backoff.",
+    }
+}
+
+fn main() {}

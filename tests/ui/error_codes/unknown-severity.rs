@@ -1,0 +1,11 @@
+basis_events::error_codes! {
+    EXEC_001 = "EXEC-001" {
+        component: ExecutionManager,
+        severity: High,
+        message: "Order execution failed",
+        description: "A venue rejected an order.",
+        action: "Retried with backoff.",
+    }
+}
+
+fn main() {}
