@@ -192,6 +192,20 @@ mod tests {
     }
 
     #[test]
+    fn the_page_explains_every_severity() {
+        let md = error_codes_md();
+        for severity in Severity::ALL {
+            let row = format!(
+                "| {severity} | {} | {} | {} |",
+                severity.meaning(),
+                severity.handling(),
+                severity.log_level()
+            );
+            assert!(md.contains(&row), "{row}");
+        }
+    }
+
+    #[test]
     fn the_page_has_one_section_per_component_with_codes() {
         let md = error_codes_md();
         assert!(md.contains("\n## ExecutionManager\n"));

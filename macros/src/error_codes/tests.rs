@@ -319,3 +319,39 @@ fn a_broken_structure_stops_with_one_error() {
     let tokens = super::expand(quote!(EXEC_001 = "EXEC-001" {})).to_string();
     assert!(tokens.contains("needs the component table"), "{tokens}");
 }
+
+#[test]
+fn the_code_form_is_the_same_as_at_run_time() {
+    // The same cases as `basis_registry`'s `well_formed_is_prefix_dash_three_digits`:
+    // the macro and `ErrorCode::parse` must agree on what a code looks like.
+    for good in ["EXEC-001", "POS-005", "A-999", "ENGINE-000"] {
+        let errors = errors(exec("X", good));
+        assert!(
+            !errors.iter().any(|error| error.contains("malformed")),
+            "{good}: {errors:?}"
+        );
+    }
+    for bad in [
+        "",
+        "EXEC",
+        "EXEC-",
+        "EXEC-1",
+        "EXEC-0001",
+        "exec-001",
+        "EXEC_001",
+        "-001",
+        "EXEC-00a",
+        "EX3C-001",
+        "EXEC-001 ",
+        "EXEC--001",
+        "ÉXEC-001",
+    ] {
+        let errors = errors(exec("X", bad));
+        assert!(
+            errors
+                .iter()
+                .any(|error| error.contains(&format!("malformed error code `{bad}`"))),
+            "{bad:?}: {errors:?}"
+        );
+    }
+}
