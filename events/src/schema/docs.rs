@@ -183,7 +183,7 @@ fn describe_def(def: &Value) -> String {
 }
 
 /// Markdown tables need a description on one line, without pipes.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

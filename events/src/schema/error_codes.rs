@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::GENERATED_BY;
+use super::docs::one_line;
 use crate::{Component, ErrorCode, Severity};
 
 /// The operators' page: the severities, then one table per component, each
@@ -77,9 +78,9 @@ fn component_section(out: &mut String, component: Component, codes: &[&ErrorCode
             "| {anchor}`{code}` | {severity} | {message} | {description} | {action} |",
             anchor = anchor(code),
             severity = code.severity(),
-            message = cell(code.message()),
-            description = cell(code.description()),
-            action = cell(code.action()),
+            message = one_line(code.message()),
+            description = one_line(code.description()),
+            action = one_line(code.action()),
         );
     }
 
@@ -100,8 +101,8 @@ fn component_section(out: &mut String, component: Component, codes: &[&ErrorCode
             out,
             "| {anchor}`{code}` | {replacement} | {message} | {description} |",
             anchor = anchor(code),
-            message = cell(code.message()),
-            description = cell(code.description()),
+            message = one_line(code.message()),
+            description = one_line(code.description()),
         );
     }
 }
@@ -122,12 +123,6 @@ fn anchor(code: &ErrorCode) -> String {
 }
 
 /// A table cell: one line, pipes escaped.
-fn cell(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
-}
 
 /// The JSON Schema (draft 2020-12) of an error code, with the registry as
 /// annotations: one `oneOf` branch per code, its message as `title`, its
@@ -186,7 +181,7 @@ mod tests {
                 );
             } else {
                 assert!(row.contains(&format!("| {} |", code.severity())), "{row}");
-                assert!(row.contains(&cell(code.action())), "{row}");
+                assert!(row.contains(&one_line(code.action())), "{row}");
             }
         }
     }
@@ -240,6 +235,6 @@ mod tests {
 
     #[test]
     fn cells_stay_on_one_line_and_escape_pipes() {
-        assert_eq!(cell("a |  b\n c"), "a \\| b c");
+        assert_eq!(one_line("a |  b\n c"), "a \\| b c");
     }
 }

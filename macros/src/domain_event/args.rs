@@ -9,7 +9,9 @@ use syn::{Ident, LitInt, LitStr, Token};
 
 use crate::attr::Attr;
 use crate::ctxt::Ctxt;
-use crate::symbol::{ALL_COMPONENTS, DOMAIN_EVENT_ARGS, EXAMPLE, FILE, LOGGED_BY, VERSION};
+use crate::symbol::{
+    ALL_COMPONENTS, DOMAIN_EVENT_ARGS, EXAMPLE, FILE, LOGGED_BY, VERSION, closest,
+};
 
 const MACRO: &str = "domain_event";
 
@@ -91,13 +93,8 @@ fn unknown_argument(path: &syn::Path) -> String {
         .get_ident()
         .map(Ident::to_string)
         .unwrap_or_else(|| quote::quote!(#path).to_string().replace(' ', ""));
-    let closest = DOMAIN_EVENT_ARGS
-        .iter()
-        .map(|known| (strsim::levenshtein(&name, known.0), known))
-        .filter(|(distance, _)| *distance <= 3)
-        .min_by_key(|(distance, _)| *distance);
-    match closest {
-        Some((_, known)) => format!("unknown {MACRO} argument `{name}`; did you mean `{known}`?"),
+    match closest(&name, DOMAIN_EVENT_ARGS.iter().map(|known| known.0)) {
+        Some(known) => format!("unknown {MACRO} argument `{name}`; did you mean `{known}`?"),
         None => format!(
             "unknown {MACRO} argument `{name}`; expected `file`, `logged_by`, `version` or `example`"
         ),
