@@ -86,7 +86,7 @@ fn test_queries_answer_the_guide_questions() {
 
     // Errors, filtered by severity.
     let all = errors::errors(&run, &errors::ErrorFilter::default()).unwrap();
-    assert_eq!(all.errors.len(), 4);
+    assert_eq!(all.errors.len(), 5);
     let critical = errors::errors(
         &run,
         &errors::ErrorFilter {

@@ -17,8 +17,6 @@
 //! missing. Each incident is a `SystemErrorEvent` and a line in the
 //! component's `.log`.
 
-use basis_events::Component;
-use basis_events::Severity;
 use basis_events::catalog::{
     AssetExposure, AtomicOperationGroupEvent, DecisionType, ExecutionDeltaEvent, ExpectedDelta,
     ExposureSnapshot, HealthStatus, HealthStatusEvent, Metadata, OperationExecutionEvent,
@@ -27,6 +25,7 @@ use basis_events::catalog::{
     TightLoopExecutionEvent,
 };
 use basis_events::time::EngineTime;
+use basis_events::{Component, ErrorCode, codes};
 use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
@@ -53,6 +52,8 @@ const WALLET_BUFFER: f64 = 0.05;
 const REBALANCE_TOLERANCE: f64 = 0.01;
 /// The hour of the first day at which a rate data point is missing.
 const DATA_GAP_TICK: u64 = 9;
+/// The hour of the first day at which a log rotation fails.
+const ROTATION_FAILED_TICK: u64 = 15;
 /// The venue timeout of the first supply, in engine milliseconds.
 const VENUE_TIMEOUT_MS: f64 = 30_000.0;
 
@@ -89,34 +90,13 @@ enum Fault {
     ShortFill,
 }
 
-/// One incident's registered error.
-struct Incident {
-    code: &'static str,
-    severity: Severity,
-    component: Component,
-}
-
-// The registry's codes the incidents use; each carries its registered severity.
-const VENUE_TIMEOUT: Incident = Incident {
-    code: "VEN-002",
-    severity: Severity::Medium,
-    component: Component::VenueInterfaceManager,
-};
-const ORDER_FAILED: Incident = Incident {
-    code: "EXEC-001",
-    severity: Severity::High,
-    component: Component::ExecutionManager,
-};
-const RECONCILIATION_MISMATCH: Incident = Incident {
-    code: "POS-005",
-    severity: Severity::Critical,
-    component: Component::PositionMonitor,
-};
-const DATA_GAP: Incident = Incident {
-    code: "DATA-004",
-    severity: Severity::Low,
-    component: Component::DataProvider,
-};
+// The registered codes of the incidents; each brings its component and
+// severity from the registry. Together they cover every severity.
+const VENUE_TIMEOUT: ErrorCode = codes::VEN_002;
+const ORDER_FAILED: ErrorCode = codes::EXEC_001;
+const RECONCILIATION_MISMATCH: ErrorCode = codes::POS_005;
+const DATA_GAP: ErrorCode = codes::DATA_004;
+const ROTATION_FAILED: ErrorCode = codes::LOG_005;
 
 /// Runs the simulation, writing every event through `out`, and calls
 /// `on_tick` after each hour.
@@ -228,6 +208,14 @@ impl<'a> Sim<'a> {
             self.data_gap()?;
         } else if tick > 0 {
             self.move_rates();
+        }
+        if tick == ROTATION_FAILED_TICK.min(self.ticks.saturating_sub(1)) {
+            self.incident(
+                ROTATION_FAILED,
+                "Log file rotation failed: events/positions.jsonl could not be renamed; \
+                 writing goes on in the current file (simulated)",
+                None,
+            )?;
         }
         if tick == 0 {
             self.enter()?;
@@ -463,7 +451,7 @@ impl<'a> Sim<'a> {
         actual: IndexMap<String, f64>,
         fee: f64,
         duration_ms: f64,
-        error: Option<(&Incident, &str)>,
+        error: Option<(ErrorCode, &str)>,
     ) -> OperationExecutionEvent {
         let (source_token, target_token) = Self::tokens(op);
         OperationExecutionEvent {
@@ -488,7 +476,7 @@ impl<'a> Sim<'a> {
             fee_currency: "USDT".to_owned(),
             execution_duration_ms: duration_ms,
             simulated: true,
-            error_code: error.map(|(incident, _)| incident.code.to_owned()),
+            error_code: error.map(|(code, _)| code),
             error_message: error.map(|(_, message)| message.to_owned()),
         }
     }
@@ -514,12 +502,12 @@ impl<'a> Sim<'a> {
                 IndexMap::new(),
                 fee,
                 VENUE_TIMEOUT_MS,
-                Some((&VENUE_TIMEOUT, &message)),
+                Some((VENUE_TIMEOUT, &message)),
             );
             self.out.emit(self.now, event)?;
             self.stats.operations += 1;
             self.stats.failed_operations += 1;
-            self.incident(&VENUE_TIMEOUT, &message, Some(&id))?;
+            self.incident(VENUE_TIMEOUT, &message, Some(&id))?;
             self.health_check(
                 &[(Component::VenueInterfaceManager, HealthStatus::Degraded)],
                 "incident",
@@ -636,7 +624,7 @@ impl<'a> Sim<'a> {
             );
             // The shortfall is a cost of execution.
             self.costs += 0.000002;
-            self.incident(&RECONCILIATION_MISMATCH, &message, Some(id))?;
+            self.incident(RECONCILIATION_MISMATCH, &message, Some(id))?;
             self.health_check(
                 &[(Component::PositionMonitor, HealthStatus::Critical)],
                 "incident",
@@ -713,7 +701,7 @@ impl<'a> Sim<'a> {
                     IndexMap::new(),
                     fee,
                     duration,
-                    Some((&ORDER_FAILED, &message)),
+                    Some((ORDER_FAILED, &message)),
                 );
                 self.out.emit(self.now, event)?;
                 self.out.emit(
@@ -730,7 +718,7 @@ impl<'a> Sim<'a> {
                 )?;
                 self.stats.operations += 1;
                 self.stats.failed_operations += 1;
-                self.incident(&ORDER_FAILED, &message, Some(id))?;
+                self.incident(ORDER_FAILED, &message, Some(id))?;
                 failed = true;
                 break;
             }
@@ -1054,47 +1042,26 @@ impl<'a> Sim<'a> {
     fn data_gap(&mut self) -> Result<()> {
         let message = "Historical data gap detected: no AAVE USDT supply rate for this hour; \
                        previous rate carried forward";
-        self.incident(&DATA_GAP, message, None)
+        self.incident(DATA_GAP, message, None)
     }
 
     /// Raises a registered error: the system error event and the line in the
-    /// component's log.
-    fn incident(
-        &mut self,
-        incident: &Incident,
-        message: &str,
-        operation: Option<&str>,
-    ) -> Result<()> {
+    /// component's log, both with the code's registered severity.
+    fn incident(&mut self, code: ErrorCode, message: &str, operation: Option<&str>) -> Result<()> {
         self.stats.errors += 1;
-        let metadata = match operation {
-            Some(id) => meta(&[("operation_id", json!(id))]),
-            None => Metadata::new(),
-        };
-        let stack_trace = operation.map(|id| {
-            format!(
-                "{}::execute({id}) at {} (simulated)",
-                incident.component.name(),
-                self.now
-            )
-        });
-        self.out.emit(
-            self.now,
-            SystemErrorEvent {
-                error_code: incident.code.to_owned(),
-                error_message: message.to_owned(),
-                component: incident.component,
-                severity: incident.severity,
-                stack_trace,
-                metadata: metadata.clone(),
-            },
-        )?;
-        self.out.log_error(
-            incident.component,
-            self.now,
-            incident.code,
-            incident.severity,
-            message,
-            metadata,
-        )
+        let mut event = SystemErrorEvent::from_code(code, message);
+        let mut log_fields = Map::new();
+        if let Some(id) = operation {
+            event = event
+                .with_stack_trace(format!(
+                    "{}::execute({id}) at {} (simulated)",
+                    code.component().name(),
+                    self.now
+                ))
+                .with_metadata("operation_id", id);
+            log_fields.insert("operation_id".into(), json!(id));
+        }
+        self.out.emit(self.now, event)?;
+        self.out.log_error(code, self.now, message, log_fields)
     }
 }

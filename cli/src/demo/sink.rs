@@ -13,7 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use basis_events::time::{EngineTime, RealUtcTime};
-use basis_events::{Component, DomainEvent, Envelope, Severity};
+use basis_events::{Component, DomainEvent, Envelope, ErrorCode, Severity};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
@@ -170,19 +170,24 @@ impl RunWriter {
         Ok(())
     }
 
-    /// Logs an error with its registered code and severity.
+    /// Logs an error in its code's component log, with the code and its
+    /// registered severity.
     pub fn log_error(
         &mut self,
-        component: Component,
+        code: ErrorCode,
         time: EngineTime,
-        code: &str,
-        severity: Severity,
         message: &str,
         mut fields: Map<String, Value>,
     ) -> Result<()> {
         fields.insert("error_code".into(), json!(code));
-        fields.insert("severity".into(), json!(severity));
-        self.log(component, time, Level::of(severity), message, fields)
+        fields.insert("severity".into(), json!(code.severity()));
+        self.log(
+            code.component(),
+            time,
+            Level::of(code.severity()),
+            message,
+            fields,
+        )
     }
 
     /// Flushes every file and completes the manifest with the end time, the
