@@ -34,11 +34,15 @@
 extern crate self as basis_events;
 
 pub mod catalog;
+mod clock;
 mod envelope;
 mod event;
+mod logger;
 pub mod prelude;
+pub mod read;
 mod record;
 mod registered;
+pub mod run_dir;
 pub mod schema;
 pub mod time;
 
@@ -58,6 +62,14 @@ pub use registered::{
     DuplicateEvent, EventInfo, check_unique, event_for_file, event_named, registered_events,
 };
 pub use time::{EngineTime, RealUtcTime};
+
+pub use clock::{EngineClock, LiveClockError, real_utc_now};
+pub use logger::{
+    DEFAULT_MAX_FILE_BYTES, DomainEventLogger, DomainEventLoggerBuilder, Durability, ErrorCounts,
+    ErrorKind, FileCounts, FileOpener, LOG_FILE_MODE, LogError, LoggerConfig, ShutdownReport,
+    flush_live_loggers, install_panic_hook, open_log_file,
+};
+pub use run_dir::{LogDirectoryManager, RunLogs, RunOptions};
 
 /// Declares a domain event.
 ///

@@ -1,0 +1,228 @@
+//! What can go wrong while logging, how it is counted, and how it is reported.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::DuplicateEvent;
+
+/// An error from a logger: returned by `emit`, `flush` and `shutdown`,
+/// counted per [`ErrorKind`], and printed on stderr the first time its kind
+/// occurs. No logger method panics.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogError {
+    /// The logger was shut down; the event was not written.
+    #[error("the logger was shut down; the event was not written")]
+    Shutdown,
+    /// The event holds a NaN or an infinity, which JSON cannot represent.
+    #[error(
+        "event `{event}` was not written: field `{field}` is {value}, and JSON has no NaN or \
+         infinity; log a finite number, or an Option set to None"
+    )]
+    NonFinite {
+        event: &'static str,
+        field: String,
+        value: f64,
+    },
+    /// The event could not be serialized as one JSON object.
+    #[error("event `{event}` was not written: it cannot be serialized as a JSON object: {source}")]
+    Serialize {
+        event: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The event's file was not registered when the logger was created.
+    #[error(
+        "event `{event}` writes `{file}`, which no event registered with #[domain_event] \
+         claims; declare the event with #[domain_event]"
+    )]
+    UnknownEvent {
+        event: &'static str,
+        file: &'static str,
+    },
+    /// A symbolic link stands where a log file should be; it is never followed.
+    #[error(
+        "refusing to open `{path}`: it is a symbolic link or not a regular file, and log files never follow links"
+    )]
+    Symlink { path: PathBuf },
+    /// An I/O operation failed.
+    #[error("cannot {op} `{path}`: {source}")]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// Buffered events could not be written and are gone; `cause` says why.
+    #[error("{events} buffered event(s) of `{path}` were lost: {cause}")]
+    Lost {
+        path: PathBuf,
+        events: u64,
+        #[source]
+        cause: Box<LogError>,
+    },
+    /// Two registered events claim one name or one file.
+    #[error(transparent)]
+    DuplicateEvent(#[from] DuplicateEvent),
+}
+
+impl LogError {
+    pub(crate) fn io(op: &'static str, path: &Path, source: io::Error) -> LogError {
+        if source.raw_os_error() == Some(libc::ELOOP) {
+            return LogError::Symlink {
+                path: path.to_owned(),
+            };
+        }
+        LogError::Io {
+            op,
+            path: path.to_owned(),
+            source,
+        }
+    }
+
+    /// The kind this error is counted under.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            LogError::Shutdown => ErrorKind::Shutdown,
+            LogError::NonFinite { .. } => ErrorKind::NonFinite,
+            LogError::Serialize { .. } => ErrorKind::Serialize,
+            LogError::UnknownEvent { .. } => ErrorKind::UnknownEvent,
+            LogError::Symlink { .. } => ErrorKind::Symlink,
+            LogError::Io { source, .. } => match source.kind() {
+                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => ErrorKind::StorageFull,
+                io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+                    ErrorKind::PermissionDenied
+                }
+                io::ErrorKind::NotFound => ErrorKind::NotFound,
+                _ => ErrorKind::Io,
+            },
+            LogError::Lost { cause, .. } => cause.kind(),
+            LogError::DuplicateEvent(_) => ErrorKind::Config,
+        }
+    }
+
+    /// How many buffered events this error cost (0 when it refused a single
+    /// event, which the caller still has).
+    pub fn lost_events(&self) -> u64 {
+        match self {
+            LogError::Lost { events, .. } => *events,
+            _ => 0,
+        }
+    }
+}
+
+/// The kinds errors are counted and reported under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    Shutdown,
+    NonFinite,
+    Serialize,
+    UnknownEvent,
+    Symlink,
+    /// Disk or quota full (`ENOSPC`, `EDQUOT`).
+    StorageFull,
+    PermissionDenied,
+    /// A file or directory is gone, such as a run directory removed under a
+    /// running logger.
+    NotFound,
+    /// A log file was removed or replaced while open; it was reopened.
+    FileReplaced,
+    Io,
+    Config,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Shutdown,
+        ErrorKind::NonFinite,
+        ErrorKind::Serialize,
+        ErrorKind::UnknownEvent,
+        ErrorKind::Symlink,
+        ErrorKind::StorageFull,
+        ErrorKind::PermissionDenied,
+        ErrorKind::NotFound,
+        ErrorKind::FileReplaced,
+        ErrorKind::Io,
+        ErrorKind::Config,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// How many errors of each kind a logger has met, and how many events it lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorCounts {
+    counts: Vec<(ErrorKind, u64)>,
+}
+
+impl ErrorCounts {
+    /// How many errors of `kind` occurred.
+    pub fn get(&self, kind: ErrorKind) -> u64 {
+        self.counts
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// Every kind that occurred, with its count.
+    pub fn iter(&self) -> impl Iterator<Item = (ErrorKind, u64)> + '_ {
+        self.counts.iter().copied()
+    }
+
+    /// The total over every kind.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// Counts errors per kind and prints the first of each kind on stderr.
+pub(crate) struct ErrorReporter {
+    what: String,
+    counts: [AtomicU64; ErrorKind::ALL.len()],
+}
+
+impl ErrorReporter {
+    pub(crate) fn new(what: String) -> Self {
+        ErrorReporter {
+            what,
+            counts: Default::default(),
+        }
+    }
+
+    /// Counts `error`; prints it if it is the first of its kind.
+    pub(crate) fn report(&self, error: &LogError) {
+        self.report_kind(error.kind(), error);
+    }
+
+    pub(crate) fn report_kind(&self, kind: ErrorKind, error: &dyn fmt::Display) {
+        let before = self.counts[kind.index()].fetch_add(1, Ordering::Relaxed);
+        if before == 0 {
+            eprintln!(
+                "basis-events: {}: {error} (further {kind} errors of this logger are counted, not printed)",
+                self.what
+            );
+        }
+    }
+
+    pub(crate) fn counts(&self) -> ErrorCounts {
+        ErrorCounts {
+            counts: ErrorKind::ALL
+                .iter()
+                .map(|kind| (*kind, self.counts[kind.index()].load(Ordering::Relaxed)))
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+        }
+    }
+}

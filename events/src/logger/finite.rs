@@ -1,0 +1,475 @@
+//! A serializer wrapper that refuses NaN and infinities.
+//!
+//! `serde_json` writes a non-finite float as `null`, which would turn a bad
+//! number into a silent missing value in the audit trail. Wrapping the
+//! serializer sees every float before it is written, in the same pass, and
+//! stops the event with the path of the offending field.
+
+use std::cell::{Cell, RefCell};
+use std::fmt::Display;
+
+use serde::ser::{
+    self, Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant,
+    SerializeTuple, SerializeTupleStruct, SerializeTupleVariant, Serializer,
+};
+
+/// Why [`serialize_finite`] stopped.
+#[derive(Debug)]
+pub(crate) enum Refused<E> {
+    /// The first non-finite float, and the path of its field.
+    NonFinite { value: f64, path: String },
+    /// Any other serialization error.
+    Error(E),
+}
+
+/// Serializes `value` into `serializer`, refusing non-finite floats.
+pub(crate) fn serialize_finite<T, S>(value: &T, serializer: S) -> Result<S::Ok, Refused<S::Error>>
+where
+    T: Serialize + ?Sized,
+    S: Serializer,
+{
+    let check = Check::default();
+    match value.serialize(CheckSer {
+        inner: serializer,
+        check: &check,
+    }) {
+        Ok(ok) => Ok(ok),
+        Err(error) => match check.found.get() {
+            Some(value) => Err(Refused::NonFinite {
+                value,
+                path: check.path(),
+            }),
+            None => Err(Refused::Error(error)),
+        },
+    }
+}
+
+#[derive(Default)]
+struct Check {
+    found: Cell<Option<f64>>,
+    /// Innermost segment first, as errors unwind outwards.
+    path: RefCell<Vec<Segment>>,
+}
+
+enum Segment {
+    Field(String),
+    Index(usize),
+}
+
+impl Check {
+    fn non_finite<E: ser::Error>(&self, value: f64) -> E {
+        self.found.set(Some(value));
+        E::custom(format_args!("non-finite float {value}"))
+    }
+
+    /// Records where an error passed through, if it is ours.
+    fn note(&self, segment: impl FnOnce() -> Segment) {
+        if self.found.get().is_some() {
+            self.path.borrow_mut().push(segment());
+        }
+    }
+
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for segment in self.path.borrow().iter().rev() {
+            match segment {
+                Segment::Field(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+                Segment::Index(index) => {
+                    out.push('[');
+                    out.push_str(&index.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A map key as text, for the error path only.
+fn key_name<K: Serialize + ?Sized>(key: &K) -> Segment {
+    let text = serde_json::to_string(key).unwrap_or_else(|_| "?".to_owned());
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .map(str::to_owned)
+        .unwrap_or(text);
+    Segment::Field(text)
+}
+
+struct Checked<'a, T: ?Sized> {
+    value: &'a T,
+    check: &'a Check,
+}
+
+impl<T: Serialize + ?Sized> Serialize for Checked<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(CheckSer {
+            inner: serializer,
+            check: self.check,
+        })
+    }
+}
+
+struct CheckSer<'a, S> {
+    inner: S,
+    check: &'a Check,
+}
+
+struct Compound<'a, C> {
+    inner: C,
+    check: &'a Check,
+    index: usize,
+}
+
+impl<'a, C> Compound<'a, C> {
+    fn new(inner: C, check: &'a Check) -> Self {
+        Compound {
+            inner,
+            check,
+            index: 0,
+        }
+    }
+}
+
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $method(self, $($arg: $ty),*) -> Result<S::Ok, S::Error> {
+                self.inner.$method($($arg),*)
+            }
+        )*
+    };
+}
+
+impl<'a, S: Serializer> Serializer for CheckSer<'a, S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Compound<'a, S::SerializeSeq>;
+    type SerializeTuple = Compound<'a, S::SerializeTuple>;
+    type SerializeTupleStruct = Compound<'a, S::SerializeTupleStruct>;
+    type SerializeTupleVariant = Compound<'a, S::SerializeTupleVariant>;
+    type SerializeMap = Compound<'a, S::SerializeMap>;
+    type SerializeStruct = Compound<'a, S::SerializeStruct>;
+    type SerializeStructVariant = Compound<'a, S::SerializeStructVariant>;
+
+    forward! {
+        serialize_bool(v: bool);
+        serialize_i8(v: i8);
+        serialize_i16(v: i16);
+        serialize_i32(v: i32);
+        serialize_i64(v: i64);
+        serialize_i128(v: i128);
+        serialize_u8(v: u8);
+        serialize_u16(v: u16);
+        serialize_u32(v: u32);
+        serialize_u64(v: u64);
+        serialize_u128(v: u128);
+        serialize_char(v: char);
+        serialize_str(v: &str);
+        serialize_bytes(v: &[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(name: &'static str);
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<S::Ok, S::Error> {
+        if !v.is_finite() {
+            return Err(self.check.non_finite(f64::from(v)));
+        }
+        self.inner.serialize_f32(v)
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<S::Ok, S::Error> {
+        if !v.is_finite() {
+            return Err(self.check.non_finite(v));
+        }
+        self.inner.serialize_f64(v)
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_some(&Checked {
+            value,
+            check: self.check,
+        })
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        self.inner.serialize_newtype_struct(
+            name,
+            &Checked {
+                value,
+                check: self.check,
+            },
+        )
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        let check = self.check;
+        let result =
+            self.inner
+                .serialize_newtype_variant(name, index, variant, &Checked { value, check });
+        if result.is_err() {
+            check.note(|| Segment::Field(variant.to_owned()));
+        }
+        result
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
+        Ok(Compound::new(self.inner.serialize_seq(len)?, self.check))
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
+        Ok(Compound::new(self.inner.serialize_tuple(len)?, self.check))
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleStruct, S::Error> {
+        Ok(Compound::new(
+            self.inner.serialize_tuple_struct(name, len)?,
+            self.check,
+        ))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant, S::Error> {
+        Ok(Compound::new(
+            self.inner
+                .serialize_tuple_variant(name, index, variant, len)?,
+            self.check,
+        ))
+    }
+
+    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
+        Ok(Compound::new(self.inner.serialize_map(len)?, self.check))
+    }
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Ok(Compound::new(
+            self.inner.serialize_struct(name, len)?,
+            self.check,
+        ))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStructVariant, S::Error> {
+        Ok(Compound::new(
+            self.inner
+                .serialize_struct_variant(name, index, variant, len)?,
+            self.check,
+        ))
+    }
+
+    fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        self.inner.collect_str(value)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+macro_rules! indexed_compound {
+    ($trait:ident, $method:ident) => {
+        impl<C: $trait> $trait for Compound<'_, C> {
+            type Ok = C::Ok;
+            type Error = C::Error;
+
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), C::Error> {
+                let check = self.check;
+                let result = self.inner.$method(&Checked { value, check });
+                if result.is_err() {
+                    let index = self.index;
+                    check.note(|| Segment::Index(index));
+                }
+                self.index += 1;
+                result
+            }
+
+            fn end(self) -> Result<C::Ok, C::Error> {
+                self.inner.end()
+            }
+        }
+    };
+}
+
+indexed_compound!(SerializeSeq, serialize_element);
+indexed_compound!(SerializeTuple, serialize_element);
+indexed_compound!(SerializeTupleStruct, serialize_field);
+indexed_compound!(SerializeTupleVariant, serialize_field);
+
+macro_rules! named_compound {
+    ($trait:ident) => {
+        impl<C: $trait> $trait for Compound<'_, C> {
+            type Ok = C::Ok;
+            type Error = C::Error;
+
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), C::Error> {
+                let check = self.check;
+                let result = self.inner.serialize_field(key, &Checked { value, check });
+                if result.is_err() {
+                    check.note(|| Segment::Field(key.to_owned()));
+                }
+                result
+            }
+
+            fn skip_field(&mut self, key: &'static str) -> Result<(), C::Error> {
+                self.inner.skip_field(key)
+            }
+
+            fn end(self) -> Result<C::Ok, C::Error> {
+                self.inner.end()
+            }
+        }
+    };
+}
+
+named_compound!(SerializeStruct);
+named_compound!(SerializeStructVariant);
+
+impl<C: SerializeMap> SerializeMap for Compound<'_, C> {
+    type Ok = C::Ok;
+    type Error = C::Error;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), C::Error> {
+        let check = self.check;
+        let result = self.inner.serialize_key(&Checked { value: key, check });
+        if result.is_err() {
+            check.note(|| key_name(key));
+        }
+        result
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), C::Error> {
+        let check = self.check;
+        let result = self.inner.serialize_value(&Checked { value, check });
+        if result.is_err() {
+            let index = self.index;
+            check.note(|| Segment::Index(index));
+        }
+        self.index += 1;
+        result
+    }
+
+    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<(), C::Error> {
+        let check = self.check;
+        let result = self
+            .inner
+            .serialize_entry(&Checked { value: key, check }, &Checked { value, check });
+        if result.is_err() {
+            check.note(|| key_name(key));
+        }
+        self.index += 1;
+        result
+    }
+
+    fn end(self) -> Result<C::Ok, C::Error> {
+        self.inner.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use indexmap::IndexMap;
+    use serde::Serialize;
+
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Inner {
+        values: Vec<f64>,
+    }
+
+    #[derive(Serialize)]
+    struct Outer {
+        name: String,
+        positions: IndexMap<String, f64>,
+        inner: Option<Inner>,
+    }
+
+    fn run<T: Serialize>(value: &T) -> Result<String, (f64, String)> {
+        let mut out = Vec::new();
+        match serialize_finite(value, &mut serde_json::Serializer::new(&mut out)) {
+            Ok(()) => Ok(String::from_utf8(out).unwrap()),
+            Err(Refused::NonFinite { value, path }) => Err((value, path)),
+            Err(Refused::Error(error)) => panic!("unexpected error {error}"),
+        }
+    }
+
+    #[test]
+    fn finite_values_serialize_as_serde_json_does() {
+        let value = Outer {
+            name: "a\"b".to_owned(),
+            positions: IndexMap::from([("x".to_owned(), 1.5)]),
+            inner: Some(Inner {
+                values: vec![0.1, -2.0],
+            }),
+        };
+        assert_eq!(run(&value).unwrap(), serde_json::to_string(&value).unwrap());
+    }
+
+    #[test]
+    fn non_finite_floats_are_found_with_their_path() {
+        let value = Outer {
+            name: String::new(),
+            positions: IndexMap::from([("aave:aToken:aUSDT".to_owned(), f64::NAN)]),
+            inner: None,
+        };
+        let (found, path) = run(&value).unwrap_err();
+        assert!(found.is_nan());
+        assert_eq!(path, "positions.aave:aToken:aUSDT");
+
+        let value = Outer {
+            name: String::new(),
+            positions: IndexMap::new(),
+            inner: Some(Inner {
+                values: vec![1.0, f64::NEG_INFINITY],
+            }),
+        };
+        assert_eq!(
+            run(&value).unwrap_err(),
+            (f64::NEG_INFINITY, "inner.values[1]".to_owned())
+        );
+        assert_eq!(run(&f32::INFINITY).unwrap_err().0, f64::INFINITY);
+    }
+}

@@ -1,0 +1,395 @@
+//! The domain event logger: one per run, appending each event as one JSON
+//! line to `events/<file>` of its type.
+//!
+//! # Writing
+//!
+//! [`DomainEventLogger::emit`] stamps the envelope (`timestamp` from the
+//! engine clock, `real_utc_time` from the wall clock, each read once;
+//! `correlation_id` and `pid` from the run), serializes the line on the
+//! caller's thread into a reusable per-thread buffer, and appends it to its
+//! file's buffer. What happens next depends on the [`Durability`]:
+//!
+//! - **Buffered** (the guide's default): a file's buffer is written when it
+//!   holds 100 events, by a background writer thread, and any event older
+//!   than 5 seconds is written by the same thread even when the engine is
+//!   idle; [`flush`](DomainEventLogger::flush),
+//!   [`shutdown`](DomainEventLogger::shutdown) and drop write everything.
+//! - **Line**: each event is written before `emit` returns.
+//! - **Durable**: buffered, and every write is followed by `fdatasync`.
+//!
+//! The table in [`Durability`] says exactly what each loses on a crash.
+//!
+//! # Guarantees
+//!
+//! - Many threads may emit at once. A line is written whole, never split or
+//!   interleaved with another, and one thread's events keep their order in
+//!   each file.
+//! - Memory is bounded: when the writer falls behind by `max_buffered_bytes`
+//!   for a file, `emit` waits (backpressure). Nothing is dropped silently.
+//! - Files rotate at 100 MB into numbered segments, between lines; see
+//!   [`crate::read`] for the names and the reader that lists them in order.
+//! - Errors never panic. `emit` refuses an event it cannot write as JSON (a
+//!   NaN, say) with [`LogError::NonFinite`], and the rest of the buffer is
+//!   still written; I/O errors (disk full, permission denied, a removed
+//!   directory) come back from `emit` (line mode) or `flush`/`shutdown`,
+//!   naming the events lost. Every error is counted per [`ErrorKind`] and
+//!   printed on stderr the first time its kind occurs.
+//! - `emit` after `shutdown` returns [`LogError::Shutdown`]; each event is
+//!   either written or its `emit` returned an error, even when shutdown races
+//!   with emitting threads.
+//! - Log files are created with mode 0640 and opened with `O_NOFOLLOW`: a
+//!   symbolic link planted in place of a log file is refused.
+//!
+//! # Examples
+//!
+//! ```
+//! use basis_events::catalog::TightLoopExecutionEvent;
+//! use basis_events::DomainEventLogger;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let logger = DomainEventLogger::new(dir.path(), "abc123", 12345)?;
+//! let event = TightLoopExecutionEvent::example().unwrap();
+//! logger.emit(&event)?;
+//! logger.flush()?;
+//! let text = std::fs::read_to_string(dir.path().join("events/tight_loop.jsonl"))?;
+//! assert!(text.contains(r#""correlation_id":"abc123","pid":12345,"operation_id":"supply_001""#));
+//! logger.shutdown()?;
+//! assert!(logger.emit(&event).is_err());
+//! # use basis_events::DomainEvent;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod buffer;
+mod config;
+mod error;
+mod finite;
+mod live;
+mod rotate;
+mod writer;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use config::{DEFAULT_MAX_FILE_BYTES, Durability, FileOpener, LoggerConfig};
+pub use error::{ErrorCounts, ErrorKind, LogError};
+pub use live::{flush_live_loggers, install_panic_hook};
+pub use rotate::{LOG_FILE_MODE, open_log_file};
+pub use writer::FileCounts;
+
+pub(crate) use buffer::Slot;
+pub(crate) use writer::Writer;
+
+use crate::clock::EngineClock;
+use crate::{DomainEvent, registered_events};
+
+/// The domain event logger of one run (the guide's `DomainEventLogger`).
+///
+/// Cheap to clone: clones share one logger, so every component of the run
+/// can hold one. The last clone to go flushes and stops it, as
+/// [`shutdown`](DomainEventLogger::shutdown) does.
+#[derive(Clone)]
+pub struct DomainEventLogger {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Arc<Writer>,
+    /// One slot per registered event file, created with the logger.
+    files: Vec<(&'static str, Arc<Slot>)>,
+    /// `,"correlation_id":"…","pid":N`, escaped once.
+    envelope_tail: Box<[u8]>,
+    correlation_id: String,
+    pid: u32,
+    clock: EngineClock,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Errors were counted and printed; a drop has no one to return them to.
+        let _ = self.writer.shutdown();
+    }
+}
+
+/// Builds a [`DomainEventLogger`] with a clock or a configuration other than
+/// the defaults.
+#[derive(Debug)]
+#[must_use]
+pub struct DomainEventLoggerBuilder {
+    log_dir: PathBuf,
+    correlation_id: String,
+    pid: u32,
+    clock: EngineClock,
+    config: LoggerConfig,
+}
+
+/// Counts per file and per error kind, when a logger shuts down.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Lines written and lost per file name (`positions.jsonl`).
+    pub files: BTreeMap<String, FileCounts>,
+    /// Errors met over the logger's life.
+    pub errors: ErrorCounts,
+}
+
+impl ShutdownReport {
+    /// Lines written per file, as the run manifest records them.
+    pub fn written_per_file(&self) -> BTreeMap<String, u64> {
+        self.files
+            .iter()
+            .map(|(file, counts)| (file.clone(), counts.written))
+            .collect()
+    }
+}
+
+// === impl DomainEventLogger ===
+
+impl DomainEventLogger {
+    /// A logger writing into `log_dir/events/`, with a live engine clock and
+    /// the guide's buffering: `DomainEventLogger(log_dir, correlation_id, pid)`.
+    pub fn new(
+        log_dir: impl AsRef<Path>,
+        correlation_id: impl Into<String>,
+        pid: u32,
+    ) -> Result<Self, LogError> {
+        Self::builder(log_dir, correlation_id, pid).build()
+    }
+
+    /// Starts building a logger for `log_dir/events/`.
+    pub fn builder(
+        log_dir: impl AsRef<Path>,
+        correlation_id: impl Into<String>,
+        pid: u32,
+    ) -> DomainEventLoggerBuilder {
+        DomainEventLoggerBuilder {
+            log_dir: log_dir.as_ref().to_owned(),
+            correlation_id: correlation_id.into(),
+            pid,
+            clock: EngineClock::live(),
+            config: LoggerConfig::default(),
+        }
+    }
+
+    /// Stamps `event` with the envelope and appends it to its file.
+    ///
+    /// Takes the event by reference: the engine keeps its snapshot.
+    pub fn emit<E: DomainEvent>(&self, event: &E) -> Result<(), LogError> {
+        let result = self.try_emit(event);
+        if let Err(error) = &result {
+            self.inner.writer.errors.report(error);
+        }
+        result
+    }
+
+    fn try_emit<E: DomainEvent>(&self, event: &E) -> Result<(), LogError> {
+        let inner = &*self.inner;
+        if inner.writer.is_closed() {
+            return Err(LogError::Shutdown);
+        }
+        let slot = inner.slot_for(E::FILE).ok_or(LogError::UnknownEvent {
+            event: E::NAME,
+            file: E::FILE,
+        })?;
+        let stamp = inner.clock.stamp();
+        with_line_buffer(|line| {
+            line.push(b'{');
+            stamp.write_json_fields(line);
+            line.extend_from_slice(&inner.envelope_tail);
+            append_payload::<E>(line, event)?;
+            line.push(b'\n');
+            inner.writer.push(slot, line)
+        })
+    }
+
+    /// Writes every buffered event of every file; in durable mode, also
+    /// syncs them to disk. Events emitted before the call are readable when
+    /// it returns. Returns the first error met since the last flush,
+    /// including errors of the background writer.
+    pub fn flush(&self) -> Result<(), LogError> {
+        self.inner.writer.flush()
+    }
+
+    /// Writes everything, stops the writer thread, and refuses every later
+    /// `emit`. Calling it again only returns the counts again.
+    pub fn shutdown(&self) -> Result<ShutdownReport, LogError> {
+        self.inner.writer.shutdown()?;
+        Ok(self.report())
+    }
+
+    /// Lines written and lost per file, and errors per kind, so far.
+    pub fn report(&self) -> ShutdownReport {
+        ShutdownReport {
+            files: self.inner.writer.counts().into_iter().collect(),
+            errors: self.inner.writer.error_counts(),
+        }
+    }
+
+    /// The directory the event files are in (`{log_dir}/events`).
+    pub fn events_dir(&self) -> &Path {
+        self.inner.writer.dir()
+    }
+
+    /// The run's correlation id.
+    pub fn correlation_id(&self) -> &str {
+        &self.inner.correlation_id
+    }
+
+    /// The process id stamped on every event.
+    pub fn pid(&self) -> u32 {
+        self.inner.pid
+    }
+
+    /// The engine clock stamping `timestamp`.
+    pub fn clock(&self) -> &EngineClock {
+        &self.inner.clock
+    }
+
+    /// The configuration the logger runs with.
+    pub fn config(&self) -> &LoggerConfig {
+        &self.inner.writer.config
+    }
+}
+
+impl fmt::Debug for DomainEventLogger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DomainEventLogger")
+            .field("events_dir", &self.events_dir())
+            .field("correlation_id", &self.inner.correlation_id)
+            .field("pid", &self.inner.pid)
+            .field("clock", &self.inner.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn slot_for(&self, file: &'static str) -> Option<&Slot> {
+        self.files
+            .iter()
+            .find(|(name, _)| std::ptr::eq(*name, file) || *name == file)
+            .map(|(_, slot)| &**slot)
+    }
+}
+
+// === impl DomainEventLoggerBuilder ===
+
+impl DomainEventLoggerBuilder {
+    /// The engine clock (live by default; a backtest passes the clock its
+    /// data loop sets).
+    pub fn clock(mut self, clock: EngineClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Buffering, rotation and durability (the guide's by default).
+    pub fn config(mut self, config: LoggerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Checks that no two registered events share a name or a file, creates
+    /// `events/` and every registered event's file, and starts the writer.
+    pub fn build(self) -> Result<DomainEventLogger, LogError> {
+        let events = registered_events()?;
+        let events_dir = self.log_dir.join("events");
+        let writer = Writer::start(
+            &events_dir,
+            self.config,
+            format!("event logger of {}", self.log_dir.display()),
+        )?;
+        let mut files = Vec::with_capacity(events.len());
+        for event in events {
+            files.push((event.file(), writer.slot(event.file())?));
+        }
+        let mut envelope_tail = b",\"correlation_id\":".to_vec();
+        write_json_string(&mut envelope_tail, &self.correlation_id);
+        envelope_tail.extend_from_slice(format!(",\"pid\":{}", self.pid).as_bytes());
+        Ok(DomainEventLogger {
+            inner: Arc::new(Inner {
+                writer,
+                files,
+                envelope_tail: envelope_tail.into_boxed_slice(),
+                correlation_id: self.correlation_id,
+                pid: self.pid,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+// === line building, shared with the component logs ===
+
+thread_local! {
+    static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's cleared line buffer (a fresh one if the
+/// buffer is in use further up the stack).
+pub(crate) fn with_line_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    LINE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut line) => {
+            line.clear();
+            let result = f(&mut line);
+            // One huge event should not pin its memory to the thread.
+            if line.capacity() > 1 << 20 {
+                *line = Vec::new();
+            }
+            result
+        }
+        Err(_) => f(&mut Vec::new()),
+    })
+}
+
+/// Appends `"…"`, escaped as JSON.
+pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    // Serializing a &str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// Appends `event`'s fields after the envelope already in `line` (which
+/// ends inside the open object), refusing non-finite floats. The bytes are
+/// those of `serde_json::to_string(&event.stamp(envelope))`.
+fn append_payload<E: DomainEvent>(line: &mut Vec<u8>, event: &E) -> Result<(), LogError> {
+    let start = line.len();
+    let result = finite::serialize_finite(event, &mut serde_json::Serializer::new(&mut *line));
+    match result {
+        Ok(()) => {}
+        Err(finite::Refused::NonFinite { value, path }) => {
+            return Err(LogError::NonFinite {
+                event: E::NAME,
+                field: path,
+                value,
+            });
+        }
+        Err(finite::Refused::Error(source)) => {
+            return Err(LogError::Serialize {
+                event: E::NAME,
+                source,
+            });
+        }
+    }
+    merge_object(line, start).map_err(|source| LogError::Serialize {
+        event: E::NAME,
+        source,
+    })
+}
+
+/// `line[start..]` is a JSON object; joins its fields to the object open
+/// before `start`, and closes it.
+pub(crate) fn merge_object(line: &mut Vec<u8>, start: usize) -> Result<(), serde_json::Error> {
+    match &line[start..] {
+        [b'{', b'}'] => {
+            line.truncate(start);
+            line.push(b'}');
+            Ok(())
+        }
+        [b'{', .., b'}'] => {
+            line[start] = b',';
+            Ok(())
+        }
+        _ => Err(<serde_json::Error as serde::ser::Error>::custom(
+            "the payload must serialize as a JSON object with named fields",
+        )),
+    }
+}
