@@ -132,18 +132,21 @@ fn available(tool: &str) -> bool {
 }
 
 fn time(name: &'static str, mut command: Command) {
+    // Output goes to a pipe that is read to the end, never to /dev/null: GNU
+    // grep notices /dev/null and stops at the first match.
     let started = Instant::now();
-    let status = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
+    let output = command
+        .stdin(Stdio::null())
+        .output()
         .unwrap_or_else(|err| panic!("{name}: {err}"));
     let elapsed = started.elapsed();
     // grep -c exits 1 when nothing matches; anything else is a failure.
     assert!(
-        status.code().is_some_and(|c| c <= 1),
-        "{name} failed: {status}"
+        output.status.code().is_some_and(|c| c <= 1),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    assert!(!output.stdout.is_empty(), "{name} printed nothing");
     TIMES
         .lock()
         .expect("timing lock")

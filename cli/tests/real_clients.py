@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Real clients over a fresh `basis-log demo` run: tools we did not write must
+read what basis-log writes.
+
+1. Every jq and grep recipe of the logging guide ("Debugging Workflows" and
+   "Log Querying Examples"), run verbatim through the shell, finds what it
+   should (checked against the files read independently here).
+2. Every JSONL file is read with pandas (`pd.read_json(lines=True)`) and
+   DuckDB (`read_json`); every CSV with pandas and DuckDB; every Parquet file
+   with pyarrow and DuckDB. Row counts match the JSONL; the CSV and Parquet
+   columns are the JSONL records flattened (maps to `parent.key`, lists as
+   JSON text in CSV) with the same values; column types agree (numbers are
+   numbers, booleans booleans, times timestamps in Parquet).
+3. Every line of every event file validates against `schemas/` with Python's
+   `jsonschema` (draft 2020-12).
+
+Usage: real_clients.py --bin PATH/TO/basis-log --schemas PATH/TO/schemas [--workdir DIR]
+
+Exit status: 0 passed, 1 failed, 77 skipped because a tool is missing (jq,
+pandas, pyarrow, duckdb, jsonschema). With BASIS_REQUIRE_REAL_CLIENTS=1 (as in
+CI) a missing tool is a failure instead.
+"""
+
+import argparse
+import collections
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77
+CORRELATION_ID = "abc123"
+
+failures = []
+checks = 0
+
+
+def check(condition, message):
+    global checks
+    checks += 1
+    if not condition:
+        failures.append(message)
+        print(f"FAIL: {message}", file=sys.stderr)
+
+
+def missing_tools():
+    missing = []
+    if shutil.which("jq") is None:
+        missing.append("jq (apt-get install jq)")
+    if shutil.which("grep") is None:
+        missing.append("grep")
+    for module in ["pandas", "pyarrow", "duckdb", "jsonschema"]:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(f"python module {module} (pip install {module})")
+    return missing
+
+
+def shell(command, cwd):
+    """Runs a guide recipe verbatim through bash; returns stdout."""
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=cwd, capture_output=True, text=True
+    )
+    # grep exits 1 when nothing matches: that is a finding, checked by the caller.
+    if result.returncode not in (0, 1):
+        failures.append(f"`{command}` failed ({result.returncode}): {result.stderr}")
+    return result.stdout
+
+
+def json_stream(text):
+    """Every JSON value of jq's (pretty) output."""
+    decoder = json.JSONDecoder()
+    values, i = [], 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return values
+        value, i = decoder.raw_decode(text, i)
+        values.append(value)
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def flatten(record, prefix=""):
+    """The export's flattening: objects to `parent.key`, lists kept whole."""
+    out = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        else:
+            out[name] = value
+    return out
+
+
+def run_recipes(run_dir, events, logs_root):
+    pid = os.path.basename(run_dir)
+    root = os.path.dirname(logs_root)  # the directory that holds logs/
+
+    def path(recipe):
+        return recipe.replace("{correlation_id}", CORRELATION_ID).replace("{pid}", pid)
+
+    ops = events["operation_executions.jsonl"]
+    positions = events["positions.jsonl"]
+    tight = events["tight_loop.jsonl"]
+
+    # Find Failed Operations
+    out = shell(path("jq 'select(.status == \"failed\")' logs/{correlation_id}/{pid}/events/operation_executions.jsonl"), root)
+    found = json_stream(out)
+    expected = [o for o in ops if o["status"] == "failed"]
+    check(len(expected) >= 1, "the demo has failed operations")
+    check(found == expected, f"jq failed-operations recipe found {len(found)}, expected {len(expected)}")
+
+    out = shell(path("jq -r '.operation_type' logs/{correlation_id}/{pid}/events/operation_executions.jsonl | sort | uniq -c"), root)
+    counts = {line.split()[1]: int(line.split()[0]) for line in out.strip().splitlines()}
+    check(counts == dict(collections.Counter(o["operation_type"] for o in ops)), f"uniq -c by operation type: {counts}")
+
+    # Trace Single Operation
+    out = shell(path('grep "supply_001" logs/{correlation_id}/{pid}/events/*.jsonl'), root)
+    hits = [line for line in out.splitlines() if line]
+    expected = sum(json.dumps(e, separators=(",", ":")).count("supply_001") > 0 for evs in events.values() for e in evs)
+    check(len(hits) == expected and expected >= 4, f"grep supply_001 found {len(hits)} lines, expected {expected}")
+    check(any("operation_executions.jsonl:" in h for h in hits) and any("tight_loop.jsonl:" in h for h in hits),
+          "grep supply_001 finds the operation and its tight loop")
+
+    # Position History
+    out = shell(path("jq '.positions[\"aave:aToken:aUSDT\"]' logs/{correlation_id}/{pid}/events/positions.jsonl"), root)
+    values = json_stream(out)
+    check(values == [p["positions"].get("aave:aToken:aUSDT") for p in positions] and len(values) > 0,
+          "jq position history matches the snapshots")
+
+    # Reconciliation Issues
+    out = shell(path("jq 'select(.reconciliation_success == false)' logs/{correlation_id}/{pid}/events/tight_loop.jsonl"), root)
+    found = json_stream(out)
+    expected = [t for t in tight if t["reconciliation_success"] is False]
+    check(len(expected) >= 1 and found == expected, f"jq reconciliation failures: {len(found)} vs {len(expected)}")
+
+    # Log Querying Examples: run from the process directory.
+    out = shell("jq 'select(.timestamp == \"2025-01-15T10:30:00\")' events/positions.jsonl", run_dir)
+    found = json_stream(out)
+    expected = [p for p in positions if p["timestamp"] == "2025-01-15T10:30:00"]
+    check(len(expected) >= 1 and found == expected, f"jq positions at 2025-01-15T10:30:00: {len(found)}")
+
+    out = shell("jq -r '[.timestamp, .total_value_usd] | @csv' events/positions.jsonl", run_dir)
+    rows = list(csv.reader(io.StringIO(out)))
+    check(len(rows) == len(positions) and all(float(r[1]) == p["total_value_usd"] for r, p in zip(rows, positions)),
+          "jq @csv of total value over time")
+
+    out = shell("jq 'select(.execution_duration_ms > 1000)' events/operation_executions.jsonl", run_dir)
+    found = json_stream(out)
+    expected = [o for o in ops if o["execution_duration_ms"] > 1000]
+    check(len(expected) >= 1 and found == expected, "jq slow operations")
+
+    out = shell("grep '\"operation_type\":\"supply\"' events/operation_executions.jsonl", run_dir)
+    expected = [o for o in ops if o["operation_type"] == "supply"]
+    check(len(out.splitlines()) == len(expected) >= 1, "grep supply operations")
+
+    out = shell("grep '\"severity\":\"CRITICAL\"' *.log", run_dir)
+    lines = [l for l in out.splitlines() if l]
+    parsed = [json.loads(l.split(":", 1)[1]) if not l.startswith("{") else json.loads(l) for l in lines]
+    check(len(parsed) >= 1 and all(p["severity"] == "CRITICAL" for p in parsed), "grep CRITICAL in component logs")
+
+    out = shell(f'grep "{CORRELATION_ID}" events/*.jsonl', run_dir)
+    total = sum(len(evs) for evs in events.values())
+    check(len(out.splitlines()) == total, f"grep correlation id finds every event ({len(out.splitlines())} of {total})")
+
+
+def same(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def read_tables(events, events_dir, results_dir):
+    import duckdb
+    import pandas as pd
+    import pyarrow.parquet as pq
+    import pyarrow.types as pat
+
+    con = duckdb.connect()
+    for file, records in sorted(events.items()):
+        stem = file[: -len(".jsonl")]
+        jsonl = os.path.join(events_dir, file)
+        csv_path = os.path.join(results_dir, "csv", f"{stem}.csv")
+        parquet_path = os.path.join(results_dir, "parquet", f"{stem}.parquet")
+        n = len(records)
+
+        # JSONL: pandas and DuckDB read it as it is.
+        df = pd.read_json(jsonl, lines=True)
+        check(len(df) == n, f"pandas read_json {file}: {len(df)} rows, expected {n}")
+        count = con.execute(f"SELECT count(*) FROM read_json('{jsonl}', format='newline_delimited')").fetchone()[0]
+        check(count == n, f"duckdb read_json {file}: {count} rows")
+
+        flat = [flatten(r) for r in records]
+        names = []
+        for row in flat:
+            for name in row:
+                if name not in names:
+                    names.append(name)
+
+        # CSV: pandas and DuckDB; the flattened records, value for value.
+        csv_df = pd.read_csv(csv_path, keep_default_na=False, na_values=[""])
+        check(len(csv_df) == n, f"pandas read_csv {stem}.csv: {len(csv_df)} rows, expected {n}")
+        check(sorted(csv_df.columns) == sorted(names), f"{stem}.csv columns {list(csv_df.columns)} vs {names}")
+        count = con.execute(f"SELECT count(*) FROM read_csv('{csv_path}')").fetchone()[0]
+        check(count == n, f"duckdb read_csv {stem}.csv: {count} rows")
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            csv_rows = list(csv.DictReader(f))
+        for i, (row, record) in enumerate(zip(csv_rows, flat)):
+            for name in names:
+                value = record.get(name)
+                cell = row.get(name)
+                if value is None:
+                    ok = cell == ""
+                elif isinstance(value, bool):
+                    ok = cell == ("true" if value else "false")
+                elif isinstance(value, (int, float)):
+                    ok = same(float(cell), value)
+                elif isinstance(value, list):
+                    ok = json.loads(cell) == value
+                else:
+                    ok = cell == value
+                if not ok:
+                    check(False, f"{stem}.csv row {i + 1} column {name}: {cell!r} vs {value!r}")
+                    break
+
+        # Column types: numbers stay numbers, booleans booleans.
+        for name in names:
+            kinds = {type(r[name]).__name__ for r in flat if r.get(name) is not None}
+            if kinds and kinds <= {"int", "float"}:
+                check(pd.api.types.is_numeric_dtype(csv_df[name]), f"{stem}.csv {name} is numeric in pandas")
+                if name in df.columns:
+                    check(pd.api.types.is_numeric_dtype(df[name]), f"{file} {name} is numeric in pandas")
+            elif kinds == {"bool"}:
+                check(pd.api.types.is_bool_dtype(csv_df[name]), f"{stem}.csv {name} is boolean in pandas")
+
+        # Parquet: pyarrow and DuckDB, typed columns.
+        table = pq.read_table(parquet_path)
+        check(table.num_rows == n, f"pyarrow {stem}.parquet: {table.num_rows} rows, expected {n}")
+        check(sorted(table.column_names) == sorted(names), f"{stem}.parquet columns")
+        count = con.execute(f"SELECT count(*) FROM read_parquet('{parquet_path}')").fetchone()[0]
+        check(count == n, f"duckdb read_parquet {stem}.parquet: {count} rows")
+        duck_types = {
+            row[0]: row[1]
+            for row in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet_path}')").fetchall()
+        }
+        columns = table.to_pydict()
+        for name in names:
+            if name not in table.column_names:
+                continue
+            arrow_type = table.schema.field(name).type
+            kinds = {type(r[name]).__name__ for r in flat if r.get(name) is not None}
+            if name in ("timestamp", "real_utc_time", "period_start", "period_end"):
+                check(pat.is_timestamp(arrow_type), f"{stem}.parquet {name} is a timestamp ({arrow_type})")
+                check(duck_types.get(name, "").startswith("TIMESTAMP"), f"duckdb sees {name} as {duck_types.get(name)}")
+            elif kinds == {"bool"}:
+                check(pat.is_boolean(arrow_type), f"{stem}.parquet {name} is boolean ({arrow_type})")
+                check(duck_types.get(name) == "BOOLEAN", f"duckdb sees {name} as {duck_types.get(name)}")
+            elif kinds and kinds <= {"int", "float"}:
+                check(pat.is_integer(arrow_type) or pat.is_floating(arrow_type), f"{stem}.parquet {name} is numeric ({arrow_type})")
+                check(duck_types.get(name) in ("BIGINT", "DOUBLE"), f"duckdb sees {name} as {duck_types.get(name)}")
+                mismatched = [i for i, (a, r) in enumerate(zip(columns[name], flat)) if r.get(name) is not None and not same(a, r[name])]
+                check(not mismatched, f"{stem}.parquet {name} values differ at rows {mismatched[:5]}")
+            elif kinds == {"str"}:
+                check(pat.is_string(arrow_type) or pat.is_large_string(arrow_type), f"{stem}.parquet {name} is a string ({arrow_type})")
+                check(columns[name] == [r.get(name) for r in flat], f"{stem}.parquet {name} values")
+
+
+def validate_schemas(events, schemas_dir):
+    import jsonschema
+
+    with open(os.path.join(schemas_dir, "index.json"), encoding="utf-8") as f:
+        index = json.load(f)
+    by_file = {entry["file"]: entry["schema"] for entry in index["events"].values()}
+    for file, records in sorted(events.items()):
+        check(file in by_file, f"{file} has a schema in schemas/index.json")
+        if file not in by_file:
+            continue
+        with open(os.path.join(schemas_dir, by_file[file]), encoding="utf-8") as f:
+            schema = json.load(f)
+        validator = jsonschema.Draft202012Validator(schema)
+        for i, record in enumerate(records):
+            errors = list(validator.iter_errors(record))
+            if errors:
+                check(False, f"{file}:{i + 1}: {errors[0].message}")
+                break
+        else:
+            check(True, file)
+        # The schemas are closed: an unknown field is refused.
+        if records:
+            check(not validator.is_valid({**records[0], "unexpected": 1}), f"{file} schema is closed")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bin", required=True, help="the basis-log binary")
+    parser.add_argument("--schemas", required=True, help="the repository's schemas/ directory")
+    parser.add_argument("--workdir", help="where to run the demo (a temp dir by default)")
+    args = parser.parse_args()
+
+    required = os.environ.get("BASIS_REQUIRE_REAL_CLIENTS") == "1"
+    missing = missing_tools()
+    if missing:
+        message = "real clients missing: " + ", ".join(missing)
+        if required:
+            print(f"FAIL: {message} (BASIS_REQUIRE_REAL_CLIENTS=1)", file=sys.stderr)
+            return 1
+        print(f"SKIP: {message}; set BASIS_REQUIRE_REAL_CLIENTS=1 to make this a failure", file=sys.stderr)
+        return SKIP
+
+    workdir = args.workdir or tempfile.mkdtemp(prefix="basis-real-clients-")
+    logs_root = os.path.join(workdir, "logs")
+    result = subprocess.run(
+        [args.bin, "demo", "--json", "--days", "2", "--seed", "7",
+         "--correlation-id", CORRELATION_ID,
+         "--out", logs_root, "--results", os.path.join(workdir, "results")],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        print(f"FAIL: demo failed: {result.stderr}", file=sys.stderr)
+        return 1
+    demo = json.loads(result.stdout)
+    run_dir = demo["run_dir"]
+    results_dir = demo["export"]["results_dir"]
+    events_dir = os.path.join(run_dir, "events")
+    events = {
+        name: read_jsonl(os.path.join(events_dir, name))
+        for name in sorted(os.listdir(events_dir))
+        if name.endswith(".jsonl")
+    }
+    check(len(events) == 12, f"12 event files, found {len(events)}")
+
+    run_recipes(run_dir, events, logs_root)
+    read_tables(events, events_dir, results_dir)
+    validate_schemas(events, args.schemas)
+
+    passed = checks - len(failures)
+    print(f"real_clients: {passed} passed, {len(failures)} failed")
+    if not args.workdir and not failures:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
