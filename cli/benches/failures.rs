@@ -68,7 +68,7 @@ fn run_dir() -> PathBuf {
         n += 1;
         let failed = n % 100 == 37;
         let amount = 1000.0 + (n % 977) as f64;
-        let op = if n % 2 == 0 {
+        let op = if n.is_multiple_of(2) {
             OperationType::Supply
         } else {
             OperationType::Borrow

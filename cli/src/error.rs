@@ -83,6 +83,14 @@ pub enum Error {
     #[error("schema of {event}: {reason}")]
     Schema { event: String, reason: String },
 
+    /// Creating or finishing a run directory failed.
+    #[error(transparent)]
+    RunDir(#[from] basis_events::run_dir::RunDirError),
+
+    /// The domain event logger failed.
+    #[error(transparent)]
+    Log(#[from] basis_events::LogError),
+
     /// The registered events conflict (two claim one file).
     #[error(transparent)]
     Registry(#[from] basis_events::DuplicateEvent),

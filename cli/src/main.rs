@@ -105,6 +105,9 @@ struct DemoArgs {
     /// Replace an existing results directory.
     #[arg(long)]
     force: bool,
+    /// Rotate event files at this many bytes [default: the logger's 100 MB].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1024..))]
+    max_file_bytes: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -374,6 +377,7 @@ fn demo_command(args: DemoArgs, json: bool, out: &mut dyn Write) -> Result<()> {
         results: args.results,
         correlation_id: args.correlation_id,
         force: args.force,
+        max_file_bytes: args.max_file_bytes,
     };
     let ticks = u64::from(options.days) * 24;
     let bar = std::io::stderr().is_terminal().then(|| {

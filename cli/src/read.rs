@@ -1,10 +1,11 @@
 //! Reading event files: rotated segments in order, and lines that tell a torn
 //! last line (a crash mid-write) from a complete one.
 //!
-//! Segment naming: the live file is `events/{file}` (`positions.jsonl`); a
-//! rotated segment is `{stem}.{n}.jsonl` (`positions.1.jsonl`) or
-//! `{file}.{n}` (`positions.jsonl.1`), numbered from 1 in the order they were
-//! rotated. A file's segments are read oldest first, the live file last.
+//! Segment naming is the runtime's (`basis_events::read`): the live file is
+//! `events/{file}` (`positions.jsonl`); a rotated segment is
+//! `{stem}.{n}.jsonl` (`positions.1.jsonl`), numbered from 1 in the order
+//! they were rotated. A file's segments are read oldest first, the live file
+//! last.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -24,39 +25,9 @@ pub struct SegmentName {
 /// Parses a file name of `events/` into the event file it belongs to and its
 /// rotation number; `None` for a file that is no event file at all.
 pub fn parse_segment_name(name: &str) -> Option<SegmentName> {
-    if let Some(stem) = name.strip_suffix(".jsonl") {
-        if stem.is_empty() {
-            return None;
-        }
-        // `positions.1.jsonl`
-        if let Some((base, number)) = stem.rsplit_once('.')
-            && let Some(index) = parse_index(number)
-            && !base.is_empty()
-        {
-            return Some(SegmentName {
-                file: format!("{base}.jsonl"),
-                index: Some(index),
-            });
-        }
-        return Some(SegmentName {
-            file: name.to_owned(),
-            index: None,
-        });
-    }
-    // `positions.jsonl.1`
-    let (file, number) = name.rsplit_once('.')?;
-    let index = parse_index(number)?;
-    (file.ends_with(".jsonl") && file.len() > ".jsonl".len()).then(|| SegmentName {
-        file: file.to_owned(),
-        index: Some(index),
-    })
-}
-
-fn parse_index(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
+    let (file, index) = basis_events::read::parse_segment(name);
+    let stem = file.strip_suffix(".jsonl")?;
+    (!stem.is_empty()).then_some(SegmentName { file, index })
 }
 
 /// Every event file in `events_dir`, each with its segments oldest first and
@@ -153,9 +124,6 @@ mod tests {
         let rotated = parse_segment_name("positions.3.jsonl").unwrap();
         assert_eq!(rotated.file, "positions.jsonl");
         assert_eq!(rotated.index, Some(3));
-        let suffixed = parse_segment_name("positions.jsonl.12").unwrap();
-        assert_eq!(suffixed.file, "positions.jsonl");
-        assert_eq!(suffixed.index, Some(12));
         assert_eq!(parse_segment_name("notes.txt"), None);
         assert_eq!(parse_segment_name(".jsonl"), None);
         assert_eq!(parse_segment_name("positions.jsonl.bak"), None);

@@ -10,7 +10,7 @@ use basis_log::export::{ExportOptions, export};
 use basis_log::query::positions;
 use basis_log::run::Run;
 use basis_log::validate::{ProblemKind, validate_paths};
-use common::{demo_in, event_path, lines};
+use common::{demo_in, demo_rotating, event_path, lines};
 
 #[test]
 fn test_validate_demo_output_is_clean() {
@@ -240,4 +240,47 @@ fn test_unknown_event_files_and_missing_paths() {
     assert_eq!(report.problems.len(), 1);
     assert_eq!(report.problems[0].kind, ProblemKind::UnknownFile);
     assert!(validate_paths(&[dir.path().join("nope")]).is_err());
+}
+
+#[test]
+fn test_logger_rotation_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // Small segments: the runtime's logger rotates every event file often.
+    let outcome = demo_rotating(dir.path(), 2, 21, "rotating", Some(4096));
+    let events_dir = outcome.run_dir.join("events");
+    let segments: Vec<String> = std::fs::read_dir(&events_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("positions."))
+        .collect();
+    assert!(
+        segments.contains(&"positions.1.jsonl".to_owned()),
+        "{segments:?}"
+    );
+    assert!(segments.len() > 3, "{segments:?}");
+    let in_segments: usize = segments
+        .iter()
+        .map(|n| lines(&events_dir.join(n)).len())
+        .sum();
+
+    let report = validate_paths(std::slice::from_ref(&outcome.run_dir)).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let run = Run::open(&outcome.run_dir).unwrap();
+    let history = positions::positions(&run, "aave:aToken:aUSDT").unwrap();
+    assert_eq!(history.history.len(), in_segments);
+    let rows = csv::Reader::from_path(outcome.export.results_dir.join("csv/positions.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, in_segments);
+    assert_eq!(
+        outcome.export.summary.events_per_type["PositionSnapshot"] as usize,
+        in_segments
+    );
+    // The same run without rotation holds the same events.
+    let plain = demo_in(&dir.path().join("plain"), 2, 21, "rotating");
+    assert_eq!(
+        lines(&event_path(&plain.run_dir, "positions.jsonl")).len(),
+        in_segments
+    );
 }

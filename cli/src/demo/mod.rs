@@ -6,7 +6,6 @@ pub mod rng;
 pub mod sim;
 pub mod sink;
 
-use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 
 use basis_events::time::EngineTime;
@@ -34,6 +33,8 @@ pub struct DemoOptions {
     pub correlation_id: Option<String>,
     /// Replace an existing results directory.
     pub force: bool,
+    /// Rotate event files at this size instead of the logger's 100 MB.
+    pub max_file_bytes: Option<u64>,
 }
 
 /// Where the demo wrote, and what happened.
@@ -43,25 +44,6 @@ pub struct DemoOutcome {
     pub run_dir: PathBuf,
     pub stats: SimStats,
     pub export: ExportOutcome,
-}
-
-/// A fresh correlation id: 32 hex characters, as the original's `uuid4().hex`,
-/// from the standard library's per-process random keys and the clock.
-pub fn fresh_correlation_id() -> String {
-    let mut words = [0u64; 2];
-    for (i, word) in words.iter_mut().enumerate() {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default(),
-        );
-        hasher.write_u32(std::process::id());
-        hasher.write_usize(i);
-        *word = hasher.finish();
-    }
-    format!("{:016x}{:016x}", words[0], words[1])
 }
 
 /// Runs the demo: simulate, write the logs, export the results. `on_tick`
@@ -80,7 +62,7 @@ pub fn run(options: &DemoOptions, on_tick: &mut dyn FnMut(u64)) -> Result<DemoOu
     let correlation_id = options
         .correlation_id
         .clone()
-        .unwrap_or_else(fresh_correlation_id);
+        .unwrap_or_else(basis_events::run_dir::generate_id);
     crate::ids::check_plain_name("correlation id", &correlation_id)?;
     let run_root = options.out.join(&correlation_id);
     if run_root.exists() {
@@ -94,19 +76,18 @@ pub fn run(options: &DemoOptions, on_tick: &mut dyn FnMut(u64)) -> Result<DemoOu
         return Err(Error::ResultsExist { path: results_dir });
     }
 
+    let start = EngineTime::parse(START).map_err(|err| Error::Usage(err.to_string()))?;
     let mut writer = RunWriter::create(
         &options.out,
         RunInfo {
             correlation_id: correlation_id.clone(),
-            pid: std::process::id(),
             mode: sim::STRATEGY_NAME.to_owned(),
             strategy: "pure_lending".to_owned(),
             capital: options.capital,
-            execution_mode: "backtest".to_owned(),
-            seed: options.seed,
+            start,
+            max_file_bytes: options.max_file_bytes,
         },
     )?;
-    let start = EngineTime::parse(START).map_err(|err| Error::Usage(err.to_string()))?;
     let config = sim::SimConfig {
         seed: options.seed,
         ticks: u64::from(options.days) * 24,
@@ -114,7 +95,7 @@ pub fn run(options: &DemoOptions, on_tick: &mut dyn FnMut(u64)) -> Result<DemoOu
         start,
     };
     let stats = sim::simulate(&config, &mut writer, on_tick)?;
-    let run_dir = writer.finish("completed")?;
+    let run_dir = writer.finish()?;
 
     let export = export::export(&ExportOptions {
         run_dir: run_root,

@@ -1,35 +1,40 @@
 //! Where the demo writes: the guide's run directory, its event files and its
 //! component logs.
 //!
-//! One writer per run, no globals. Events are stamped with the run's
-//! correlation id and pid, the engine time of the tick and the wall clock, and
-//! appended as compact JSON lines to `events/{file}`; component log lines are
-//! JSON objects in `{component}.log`, so the guide's
-//! `grep '"severity":"CRITICAL"' *.log` finds them.
+//! The run directory and its manifest come from basis-events'
+//! `LogDirectoryManager`, and every domain event goes through its
+//! `DomainEventLogger` (buffering, rotation, envelope stamping) on a backtest
+//! engine clock that the simulation sets each tick. Component log lines are
+//! JSON objects in `{component}.log` (`timestamp`, `real_utc_time`, `level`,
+//! `severity`, `component`, `correlation_id`, `pid`, `message`, then the
+//! fields), so the guide's `grep '"severity":"CRITICAL"' *.log` finds them.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use basis_events::time::{EngineTime, RealUtcTime};
-use basis_events::{Component, DomainEvent, Envelope, ErrorCode, Severity};
-use chrono::Utc;
+use basis_events::run_dir::RunStatus;
+use basis_events::time::EngineTime;
+use basis_events::{
+    Component, DomainEvent, DomainEventLogger, EngineClock, ErrorCode, LogDirectoryManager,
+    LoggerConfig, RunLogs, RunOptions, Severity, real_utc_now,
+};
 use serde_json::{Map, Value, json};
 
-use crate::run::{EVENTS_DIR, MANIFEST};
 use crate::{Error, Result};
 
-/// What the run manifest records about the run.
+/// What the run is created with.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
     pub correlation_id: String,
-    pub pid: u32,
     pub mode: String,
     pub strategy: String,
     pub capital: f64,
-    pub execution_mode: String,
-    pub seed: u64,
+    /// The engine clock's first tick.
+    pub start: EngineTime,
+    /// Rotate event files at this size (the logger's 100 MB by default).
+    pub max_file_bytes: Option<u64>,
 }
 
 /// A log level of the component logs.
@@ -65,69 +70,48 @@ impl Level {
 /// The open files of one run.
 #[derive(Debug)]
 pub struct RunWriter {
-    dir: PathBuf,
-    info: RunInfo,
-    start_time: RealUtcTime,
-    events: BTreeMap<&'static str, BufWriter<File>>,
-    counts: BTreeMap<&'static str, u64>,
+    run: RunLogs,
+    clock: EngineClock,
+    logger: DomainEventLogger,
     logs: BTreeMap<&'static str, BufWriter<File>>,
-    line: Vec<u8>,
 }
 
 impl RunWriter {
-    /// Creates `{root}/{correlation_id}/{pid}/events/` and the manifest.
+    /// Creates `{root}/{correlation_id}/{pid}/events/` and the manifest, and
+    /// starts the event logger.
     pub fn create(root: &Path, info: RunInfo) -> Result<RunWriter> {
-        crate::ids::check_plain_name("correlation id", &info.correlation_id)?;
-        let dir = root.join(&info.correlation_id).join(info.pid.to_string());
-        let events_dir = dir.join(EVENTS_DIR);
-        std::fs::create_dir_all(&events_dir).map_err(Error::io(&events_dir))?;
-        let writer = RunWriter {
-            dir,
-            info,
-            start_time: RealUtcTime::from_utc(Utc::now()),
-            events: BTreeMap::new(),
-            counts: BTreeMap::new(),
+        let run = LogDirectoryManager::with_root(root).create_run_logs(
+            RunOptions::new(&info.mode, &info.strategy, info.capital)
+                .correlation_id(&info.correlation_id),
+        )?;
+        let clock = EngineClock::backtest(info.start);
+        let mut config = LoggerConfig::default();
+        if let Some(bytes) = info.max_file_bytes {
+            config = config.max_file_bytes(bytes);
+        }
+        let logger = run
+            .event_logger()
+            .clock(clock.clone())
+            .config(config)
+            .build()?;
+        Ok(RunWriter {
+            run,
+            clock,
+            logger,
             logs: BTreeMap::new(),
-            line: Vec::with_capacity(1024),
-        };
-        writer.write_manifest(None)?;
-        Ok(writer)
+        })
     }
 
     /// `logs/{correlation_id}/{pid}`.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.run.dir()
     }
 
-    fn envelope(&self, time: EngineTime) -> Envelope {
-        Envelope {
-            timestamp: time,
-            real_utc_time: RealUtcTime::from_utc(Utc::now()),
-            correlation_id: self.info.correlation_id.clone(),
-            pid: self.info.pid,
-        }
-    }
-
-    /// Appends `event`, stamped at engine time `time`, to its event file.
+    /// Emits `event` at engine time `time`.
     pub fn emit<E: DomainEvent>(&mut self, time: EngineTime, event: E) -> Result<()> {
-        let record = event.stamp(self.envelope(time));
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, &record).map_err(|source| Error::Json {
-            path: self.dir.join(EVENTS_DIR).join(E::FILE),
-            source,
-        })?;
-        self.line.push(b'\n');
-        let path = self.dir.join(EVENTS_DIR).join(E::FILE);
-        let file = match self.events.get_mut(E::FILE) {
-            Some(file) => file,
-            None => {
-                let file = open_append(&path)?;
-                self.events.entry(E::FILE).or_insert(file)
-            }
-        };
-        file.write_all(&self.line).map_err(Error::io(&path))?;
-        *self.counts.entry(E::FILE).or_default() += 1;
-        Ok(())
+        // A backtest clock never refuses a time.
+        let _ = self.clock.set(time);
+        Ok(self.logger.emit(event)?)
     }
 
     /// Appends one line to `component`'s log.
@@ -139,22 +123,21 @@ impl RunWriter {
         message: &str,
         fields: Map<String, Value>,
     ) -> Result<()> {
-        let envelope = self.envelope(time);
         let mut line = Map::new();
-        line.insert("timestamp".into(), json!(envelope.timestamp));
-        line.insert("real_utc_time".into(), json!(envelope.real_utc_time));
+        line.insert("timestamp".into(), json!(time));
+        line.insert("real_utc_time".into(), json!(real_utc_now()));
         line.insert("level".into(), json!(level.as_str()));
         if let Some(severity) = fields.get("severity") {
             line.insert("severity".into(), severity.clone());
         }
         line.insert("component".into(), json!(component.name()));
-        line.insert("correlation_id".into(), json!(envelope.correlation_id));
-        line.insert("pid".into(), json!(envelope.pid));
+        line.insert("correlation_id".into(), json!(self.logger.correlation_id()));
+        line.insert("pid".into(), json!(self.logger.pid()));
         line.insert("message".into(), json!(message));
         for (key, value) in fields {
             line.entry(key).or_insert(value);
         }
-        let path = self.dir.join(component.log_file());
+        let path = self.run.dir().join(component.log_file());
         let file = match self.logs.get_mut(component.log_file()) {
             Some(file) => file,
             None => {
@@ -190,47 +173,16 @@ impl RunWriter {
         )
     }
 
-    /// Flushes every file and completes the manifest with the end time, the
-    /// status and the event counts per file.
-    pub fn finish(mut self, status: &str) -> Result<PathBuf> {
-        for (file, writer) in self.events.iter_mut() {
-            let path = self.dir.join(EVENTS_DIR).join(file);
-            writer.flush().map_err(Error::io(&path))?;
-        }
+    /// Flushes every file, shuts the logger down and completes the manifest
+    /// with the end time, the status and the event counts per file.
+    pub fn finish(mut self) -> Result<PathBuf> {
         for (file, writer) in self.logs.iter_mut() {
-            let path = self.dir.join(file);
+            let path = self.run.dir().join(file);
             writer.flush().map_err(Error::io(&path))?;
         }
-        self.write_manifest(Some(status))?;
-        Ok(self.dir)
-    }
-
-    fn write_manifest(&self, status: Option<&str>) -> Result<()> {
-        let mut manifest = json!({
-            "correlation_id": self.info.correlation_id,
-            "pid": self.info.pid,
-            "mode": self.info.mode,
-            "strategy": self.info.strategy,
-            "initial_capital": self.info.capital,
-            "start_time": self.start_time,
-            "log_directory": self.dir,
-            "events_directory": self.dir.join(EVENTS_DIR),
-            "execution_mode": self.info.execution_mode,
-            "seed": self.info.seed,
-            "crate_version": env!("CARGO_PKG_VERSION"),
-        });
-        if let (Some(status), Value::Object(map)) = (status, &mut manifest) {
-            map.insert("end_time".into(), json!(RealUtcTime::from_utc(Utc::now())));
-            map.insert("status".into(), json!(status));
-            map.insert("event_counts".into(), json!(self.counts));
-        }
-        let path = self.dir.join(MANIFEST);
-        let mut text = serde_json::to_string_pretty(&manifest).map_err(|source| Error::Json {
-            path: path.clone(),
-            source,
-        })?;
-        text.push('\n');
-        std::fs::write(&path, text).map_err(Error::io(&path))
+        let report = self.logger.shutdown()?;
+        self.run.finish(RunStatus::Completed, &report)?;
+        Ok(self.run.dir().to_path_buf())
     }
 }
 

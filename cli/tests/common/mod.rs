@@ -8,6 +8,17 @@ use basis_log::demo::{self, DemoOptions, DemoOutcome};
 
 /// Runs the demo for `days` into `dir/logs` and `dir/results`.
 pub fn demo_in(dir: &Path, days: u32, seed: u64, correlation_id: &str) -> DemoOutcome {
+    demo_rotating(dir, days, seed, correlation_id, None)
+}
+
+/// Runs the demo with event files rotated at `max_file_bytes`.
+pub fn demo_rotating(
+    dir: &Path,
+    days: u32,
+    seed: u64,
+    correlation_id: &str,
+    max_file_bytes: Option<u64>,
+) -> DemoOutcome {
     demo::run(
         &DemoOptions {
             seed,
@@ -17,6 +28,7 @@ pub fn demo_in(dir: &Path, days: u32, seed: u64, correlation_id: &str) -> DemoOu
             results: dir.join("results"),
             correlation_id: Some(correlation_id.to_owned()),
             force: false,
+            max_file_bytes,
         },
         &mut |_| {},
     )
