@@ -23,8 +23,7 @@ use basis_events::catalog::{
     SystemErrorEvent, TightLoopExecutionEvent,
 };
 use basis_events::read::{LineReader, segments_of};
-use basis_events::{DomainEvent, DomainEventLogger, LogError};
-use serde_json::Value;
+use basis_events::{DomainEvent, DomainEventLogger, EventRecord, LogError};
 
 /// The files of the six tagged event types, in kind order.
 pub const TAGGED_FILES: [&str; 6] = [
@@ -36,15 +35,21 @@ pub const TAGGED_FILES: [&str; 6] = [
     SystemErrorEvent::FILE,
 ];
 
-/// The field holding the tag, per file (same order as [`TAGGED_FILES`]).
-const TAG_FIELDS: [&str; 6] = [
-    "operation_id",
-    "operation_id",
-    "trigger_source",
-    "decision_reason",
-    "trigger_source",
-    "error_message",
-];
+/// Parses one line of tagged file `kind` into its typed record (the same
+/// parse as the registered `parse_line`) and returns its tag.
+fn typed_tag(kind: usize, text: &str) -> Result<String, serde_json::Error> {
+    fn parse<E: DomainEvent>(text: &str) -> Result<E, serde_json::Error> {
+        serde_json::from_str::<EventRecord<E>>(text).map(|record| record.event)
+    }
+    Ok(match kind {
+        0 => parse::<TightLoopExecutionEvent>(text)?.operation_id,
+        1 => parse::<OperationExecutionEvent>(text)?.operation_id,
+        2 => parse::<PositionSnapshot>(text)?.trigger_source,
+        3 => parse::<StrategyDecision>(text)?.decision_reason,
+        4 => parse::<ReconciliationEvent>(text)?.trigger_source,
+        _ => parse::<SystemErrorEvent>(text)?.error_message,
+    })
+}
 
 /// The tag of event `seq` of `stream`.
 pub fn tag(stream: u32, seq: u64) -> String {
@@ -191,7 +196,7 @@ impl ReadBack {
 /// typed event (the registered `parse_line`), and its tag is collected.
 pub fn read_back(events_dir: &Path) -> ReadBack {
     let mut out = ReadBack::default();
-    for (file, field) in TAGGED_FILES.iter().zip(TAG_FIELDS) {
+    for (kind, file) in TAGGED_FILES.iter().enumerate() {
         let info = basis_events::event_for_file(file).expect("registered");
         let mut tags = Vec::new();
         let segments = segments_of(events_dir, file)
@@ -223,15 +228,11 @@ pub fn read_back(events_dir: &Path) -> ReadBack {
                     out.bad.push(bad("not UTF-8".to_owned()));
                     continue;
                 };
-                if let Err(err) = info.parse_line(text) {
-                    out.bad
-                        .push(bad(format!("not a valid {}: {err}", info.name())));
-                    continue;
-                }
-                let value: Value = serde_json::from_str(text).expect("parsed above");
-                match value.get(field).and_then(Value::as_str) {
-                    Some(tag) => tags.push(tag.to_owned()),
-                    None => out.bad.push(bad(format!("no `{field}`"))),
+                match typed_tag(kind, text) {
+                    Ok(tag) => tags.push(tag),
+                    Err(err) => out
+                        .bad
+                        .push(bad(format!("not a valid {}: {err}", info.name()))),
                 }
             }
         }
