@@ -63,7 +63,7 @@ fn test_events_are_readable_in_order_right_after_flush() {
     let dir = tempfile::tempdir().unwrap();
     let logger = DomainEventLogger::new(dir.path(), "abc123", 12345).unwrap();
     for i in 0..3 {
-        logger.emit(&tight_loop(format!("op_{i}"), i)).unwrap();
+        logger.emit(tight_loop(format!("op_{i}"), i)).unwrap();
     }
     logger.flush().unwrap();
     let read = records::<TightLoopExecutionEvent>(&dir.path().join("events"));
@@ -82,7 +82,7 @@ fn test_a_line_is_exactly_the_stamped_record() {
         .build()
         .unwrap();
     let event = PositionSnapshot::example().unwrap();
-    logger.emit(&event).unwrap();
+    logger.emit(event.clone()).unwrap();
     logger.flush().unwrap();
     let text = lines(&dir.path().join("events/positions.jsonl"));
     assert_eq!(text.len(), 1);
@@ -122,9 +122,9 @@ fn test_many_threads_exact_counts_and_per_thread_order() {
             let logger = logger.clone();
             scope.spawn(move || {
                 for i in 0..EACH {
-                    logger.emit(&tight_loop(format!("t{t}"), i)).unwrap();
+                    logger.emit(tight_loop(format!("t{t}"), i)).unwrap();
                     if i % 7 == 0 {
-                        logger.emit(&PositionSnapshot::example().unwrap()).unwrap();
+                        logger.emit(PositionSnapshot::example().unwrap()).unwrap();
                     }
                 }
             });
@@ -166,7 +166,7 @@ fn test_rotation_under_load_keeps_every_line_once_and_whole() {
             let logger = logger.clone();
             scope.spawn(move || {
                 for i in 0..EACH {
-                    logger.emit(&tight_loop(format!("t{t}"), i)).unwrap();
+                    logger.emit(tight_loop(format!("t{t}"), i)).unwrap();
                 }
             });
         }
@@ -201,7 +201,7 @@ fn test_the_flush_interval_is_enforced_while_idle() {
         .config(LoggerConfig::default().flush_interval(Duration::from_millis(50)))
         .build()
         .unwrap();
-    logger.emit(&tight_loop("idle".to_owned(), 0)).unwrap();
+    logger.emit(tight_loop("idle".to_owned(), 0)).unwrap();
     let path = dir.path().join("events/tight_loop.jsonl");
     // No flush, no more events: only the writer thread's timer can write it.
     assert!(eventually(|| fs::metadata(&path).unwrap().len() > 0));
@@ -216,7 +216,7 @@ fn test_a_full_batch_is_written_without_flush() {
         .build()
         .unwrap();
     for i in 0..10 {
-        logger.emit(&tight_loop("batch".to_owned(), i)).unwrap();
+        logger.emit(tight_loop("batch".to_owned(), i)).unwrap();
     }
     let path = dir.path().join("events/tight_loop.jsonl");
     assert!(eventually(|| lines(&path).len() == 10));
@@ -229,9 +229,9 @@ fn test_line_mode_writes_before_emit_returns() {
         .config(LoggerConfig::default().durability(Durability::Line))
         .build()
         .unwrap();
-    logger.emit(&tight_loop("line".to_owned(), 0)).unwrap();
+    logger.emit(tight_loop("line".to_owned(), 0)).unwrap();
     assert_eq!(lines(&dir.path().join("events/tight_loop.jsonl")).len(), 1);
-    logger.emit(&tight_loop("line".to_owned(), 1)).unwrap();
+    logger.emit(tight_loop("line".to_owned(), 1)).unwrap();
     assert_eq!(lines(&dir.path().join("events/tight_loop.jsonl")).len(), 2);
 }
 
@@ -247,7 +247,7 @@ fn test_durable_mode_has_everything_after_flush() {
         .build()
         .unwrap();
     for i in 0..200 {
-        logger.emit(&tight_loop("durable".to_owned(), i)).unwrap();
+        logger.emit(tight_loop("durable".to_owned(), i)).unwrap();
     }
     logger.flush().unwrap();
     assert_eq!(
@@ -260,10 +260,10 @@ fn test_durable_mode_has_everything_after_flush() {
 fn test_emit_after_shutdown_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let logger = DomainEventLogger::new(dir.path(), "abc123", 1).unwrap();
-    logger.emit(&tight_loop("before".to_owned(), 0)).unwrap();
+    logger.emit(tight_loop("before".to_owned(), 0)).unwrap();
     let report = logger.shutdown().unwrap();
     assert_eq!(report.files["tight_loop.jsonl"].written, 1);
-    let err = logger.emit(&tight_loop("after".to_owned(), 1)).unwrap_err();
+    let err = logger.emit(tight_loop("after".to_owned(), 1)).unwrap_err();
     assert!(matches!(err, LogError::Shutdown), "{err}");
     assert_eq!(logger.report().errors.get(ErrorKind::Shutdown), 1);
     assert_eq!(lines(&dir.path().join("events/tight_loop.jsonl")).len(), 1);
@@ -282,7 +282,7 @@ fn test_shutdown_while_threads_emit_loses_nothing_it_accepted() {
                 scope.spawn(move || {
                     let mut ok = 0u64;
                     for i in 0.. {
-                        match logger.emit(&tight_loop(format!("t{t}"), i)) {
+                        match logger.emit(tight_loop(format!("t{t}"), i)) {
                             Ok(()) => ok += 1,
                             Err(LogError::Shutdown) => break,
                             Err(err) => panic!("{err}"),
@@ -313,8 +313,8 @@ fn test_non_finite_floats_are_refused_and_the_rest_is_written() {
     let mut infinite = good.clone();
     infinite.total_value_usd = f64::INFINITY;
 
-    logger.emit(&good).unwrap();
-    let err = logger.emit(&bad).unwrap_err();
+    logger.emit(good.clone()).unwrap();
+    let err = logger.emit(bad).unwrap_err();
     match &err {
         LogError::NonFinite {
             event,
@@ -331,9 +331,9 @@ fn test_non_finite_floats_are_refused_and_the_rest_is_written() {
         err.to_string().contains("positions.aave:aToken:aUSDT"),
         "{err}"
     );
-    let err = logger.emit(&infinite).unwrap_err();
+    let err = logger.emit(infinite).unwrap_err();
     assert!(matches!(err, LogError::NonFinite { ref field, .. } if field == "total_value_usd"));
-    logger.emit(&good).unwrap();
+    logger.emit(good.clone()).unwrap();
     logger.flush().unwrap();
 
     let text = lines(&dir.path().join("events/positions.jsonl"));
@@ -363,7 +363,7 @@ fn test_a_symlink_planted_at_rotation_is_refused_without_writing_through_it() {
         .config(LoggerConfig::default().batch_events(1))
         .build()
         .unwrap();
-    logger.emit(&tight_loop("a".to_owned(), 0)).unwrap();
+    logger.emit(tight_loop("a".to_owned(), 0)).unwrap();
     logger.flush().unwrap();
     // Replace the active file with a link to somewhere else.
     let path = dir.path().join("events/tight_loop.jsonl");
@@ -371,7 +371,7 @@ fn test_a_symlink_planted_at_rotation_is_refused_without_writing_through_it() {
     fs::write(&target, "untouched").unwrap();
     fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink(&target, &path).unwrap();
-    logger.emit(&tight_loop("b".to_owned(), 1)).unwrap();
+    logger.emit(tight_loop("b".to_owned(), 1)).unwrap();
     let err = logger.flush().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Symlink, "{err}");
     assert_eq!(err.lost_events(), 1);
@@ -398,8 +398,8 @@ fn test_a_full_disk_is_an_error_and_writing_resumes_when_space_is_back() {
         .config(LoggerConfig::default().file_opener(dev_full_opener(full.clone())))
         .build()
         .unwrap();
-    logger.emit(&tight_loop("lost".to_owned(), 0)).unwrap();
-    logger.emit(&tight_loop("lost".to_owned(), 1)).unwrap();
+    logger.emit(tight_loop("lost".to_owned(), 0)).unwrap();
+    logger.emit(tight_loop("lost".to_owned(), 1)).unwrap();
     let err = logger.flush().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StorageFull, "{err}");
     assert_eq!(err.lost_events(), 2);
@@ -408,7 +408,7 @@ fn test_a_full_disk_is_an_error_and_writing_resumes_when_space_is_back() {
     // Space is back: the writer reopens the file, and later events are
     // written; nothing partial is left behind.
     full.store(false, Ordering::SeqCst);
-    logger.emit(&tight_loop("after".to_owned(), 2)).unwrap();
+    logger.emit(tight_loop("after".to_owned(), 2)).unwrap();
     logger.flush().unwrap();
     let text = lines(&dir.path().join("events/tight_loop.jsonl"));
     assert_eq!(text.len(), 1);
@@ -424,10 +424,10 @@ fn test_a_removed_run_directory_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let logger = DomainEventLogger::new(&run, "abc123", 1).unwrap();
-    logger.emit(&tight_loop("a".to_owned(), 0)).unwrap();
+    logger.emit(tight_loop("a".to_owned(), 0)).unwrap();
     logger.flush().unwrap();
     fs::remove_dir_all(&run).unwrap();
-    logger.emit(&tight_loop("b".to_owned(), 1)).unwrap();
+    logger.emit(tight_loop("b".to_owned(), 1)).unwrap();
     let err = logger.flush().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_eq!(err.lost_events(), 1);
@@ -443,7 +443,7 @@ fn test_a_panicking_thread_flushes_its_logger_on_unwind() {
     let result = thread::spawn(move || {
         let logger = DomainEventLogger::new(&path, "abc123", 1).unwrap();
         logger
-            .emit(&tight_loop("before_panic".to_owned(), 0))
+            .emit(tight_loop("before_panic".to_owned(), 0))
             .unwrap();
         panic!("engine failure");
     })
@@ -459,8 +459,8 @@ fn test_flush_live_loggers_writes_every_live_logger() {
     let dir = tempfile::tempdir().unwrap();
     let first = DomainEventLogger::new(dir.path().join("one"), "one", 1).unwrap();
     let second = DomainEventLogger::new(dir.path().join("two"), "two", 2).unwrap();
-    first.emit(&tight_loop("a".to_owned(), 0)).unwrap();
-    second.emit(&tight_loop("b".to_owned(), 0)).unwrap();
+    first.emit(tight_loop("a".to_owned(), 0)).unwrap();
+    second.emit(tight_loop("b".to_owned(), 0)).unwrap();
     basis_events::flush_live_loggers();
     assert_eq!(
         lines(&dir.path().join("one/events/tight_loop.jsonl")).len(),
@@ -485,7 +485,7 @@ fn test_a_slow_writer_makes_callers_wait_and_drops_nothing() {
             let logger = logger.clone();
             scope.spawn(move || {
                 for i in 0..3_000 {
-                    logger.emit(&tight_loop(format!("t{t}"), i)).unwrap();
+                    logger.emit(tight_loop(format!("t{t}"), i)).unwrap();
                 }
             });
         }

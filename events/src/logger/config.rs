@@ -61,6 +61,7 @@ pub struct LoggerConfig {
     pub(crate) flush_interval: Duration,
     pub(crate) max_file_bytes: u64,
     pub(crate) max_buffered_bytes: usize,
+    pub(crate) queue_events: usize,
     pub(crate) durability: Durability,
     pub(crate) opener: Option<FileOpener>,
 }
@@ -75,6 +76,7 @@ impl Default for LoggerConfig {
             flush_interval: Duration::from_secs(5),
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             max_buffered_bytes: 8 * 1024 * 1024,
+            queue_events: 16 * 1024,
             durability: Durability::Buffered,
             opener: None,
         }
@@ -103,11 +105,20 @@ impl LoggerConfig {
         self
     }
 
-    /// The most bytes one file may hold in memory, written or not yet; an
-    /// `emit` that would exceed it waits for the writer (backpressure), so
-    /// memory stays bounded and nothing is dropped. 8 MiB by default.
+    /// The most bytes of serialized lines one file may hold in memory before
+    /// they are written; a caller that would exceed it waits for the writer
+    /// (backpressure), so memory stays bounded and nothing is dropped.
+    /// 8 MiB by default.
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
         self.max_buffered_bytes = bytes.max(1);
+        self
+    }
+
+    /// How many emitted events may wait for the writer thread, which
+    /// serializes and writes them; when the queue is full, `emit` waits
+    /// (backpressure). 16384 by default: a few MiB for the guide's events.
+    pub fn queue_events(mut self, events: usize) -> Self {
+        self.queue_events = events.max(1);
         self
     }
 
@@ -154,6 +165,7 @@ impl fmt::Debug for LoggerConfig {
             .field("flush_interval", &self.flush_interval)
             .field("max_file_bytes", &self.max_file_bytes)
             .field("max_buffered_bytes", &self.max_buffered_bytes)
+            .field("queue_events", &self.queue_events)
             .field("durability", &self.durability)
             .field("custom_opener", &self.opener.is_some())
             .finish()

@@ -44,6 +44,19 @@ where
     }
 }
 
+/// Checks that `value` holds no non-finite float, without writing anything:
+/// the caller-side half of `emit`, so the error comes back from `emit` while
+/// the line itself is written by the writer thread.
+pub(crate) fn check_finite<T: Serialize + ?Sized>(value: &T) -> Result<(), (f64, String)> {
+    match serialize_finite(value, Discard) {
+        Ok(()) => Ok(()),
+        Err(Refused::NonFinite { value, path }) => Err((value, path)),
+        // Discard accepts everything; only a Serialize impl can fail, and the
+        // writer reports that when it serializes for real.
+        Err(Refused::Error(Discarded)) => Ok(()),
+    }
+}
+
 #[derive(Default)]
 struct Check {
     found: Cell<Option<f64>>,
@@ -408,6 +421,201 @@ impl<C: SerializeMap> SerializeMap for Compound<'_, C> {
     }
 }
 
+// === Discard: a serializer that writes nothing ===
+
+#[derive(Debug)]
+struct Discarded;
+
+impl Display for Discarded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("serialization failed")
+    }
+}
+
+impl std::error::Error for Discarded {}
+
+impl ser::Error for Discarded {
+    fn custom<T: Display>(_: T) -> Self {
+        Discarded
+    }
+}
+
+struct Discard;
+
+macro_rules! discard {
+    ($($method:ident($($ty:ty),*);)*) => {
+        $(
+            fn $method(self, $(_: $ty),*) -> Result<(), Discarded> {
+                Ok(())
+            }
+        )*
+    };
+}
+
+impl Serializer for Discard {
+    type Ok = ();
+    type Error = Discarded;
+    type SerializeSeq = Discard;
+    type SerializeTuple = Discard;
+    type SerializeTupleStruct = Discard;
+    type SerializeTupleVariant = Discard;
+    type SerializeMap = Discard;
+    type SerializeStruct = Discard;
+    type SerializeStructVariant = Discard;
+
+    discard! {
+        serialize_bool(bool);
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_i128(i128);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
+        serialize_u64(u64);
+        serialize_u128(u128);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_char(char);
+        serialize_str(&str);
+        serialize_bytes(&[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Discarded> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Discarded> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Discarded> {
+        value.serialize(self)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Discard, Discarded> {
+        Ok(Discard)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Discard, Discarded> {
+        Ok(Discard)
+    }
+
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Discard, Discarded> {
+        Ok(Discard)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Discard, Discarded> {
+        Ok(Discard)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Discard, Discarded> {
+        Ok(Discard)
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Discard, Discarded> {
+        Ok(Discard)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Discard, Discarded> {
+        Ok(Discard)
+    }
+
+    fn collect_str<T: Display + ?Sized>(self, _: &T) -> Result<(), Discarded> {
+        Ok(())
+    }
+}
+
+macro_rules! discard_compound {
+    ($($trait:ident { $($method:ident),* })*) => {
+        $(
+            impl $trait for Discard {
+                type Ok = ();
+                type Error = Discarded;
+
+                $(
+                    fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Discarded> {
+                        value.serialize(Discard)
+                    }
+                )*
+
+                fn end(self) -> Result<(), Discarded> {
+                    Ok(())
+                }
+            }
+        )*
+    };
+}
+
+discard_compound! {
+    SerializeSeq { serialize_element }
+    SerializeTuple { serialize_element }
+    SerializeTupleStruct { serialize_field }
+    SerializeTupleVariant { serialize_field }
+    SerializeMap { serialize_key, serialize_value }
+}
+
+impl SerializeStruct for Discard {
+    type Ok = ();
+    type Error = Discarded;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Discarded> {
+        value.serialize(Discard)
+    }
+
+    fn end(self) -> Result<(), Discarded> {
+        Ok(())
+    }
+}
+
+impl SerializeStructVariant for Discard {
+    type Ok = ();
+    type Error = Discarded;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Discarded> {
+        value.serialize(Discard)
+    }
+
+    fn end(self) -> Result<(), Discarded> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use indexmap::IndexMap;
@@ -471,5 +679,10 @@ mod tests {
             (f64::NEG_INFINITY, "inner.values[1]".to_owned())
         );
         assert_eq!(run(&f32::INFINITY).unwrap_err().0, f64::INFINITY);
+        assert_eq!(
+            check_finite(&value),
+            Err((f64::NEG_INFINITY, "inner.values[1]".to_owned()))
+        );
+        assert_eq!(check_finite(&vec![1.0, 2.0]), Ok(()));
     }
 }

@@ -5,16 +5,18 @@
 //!
 //! [`DomainEventLogger::emit`] stamps the envelope (`timestamp` from the
 //! engine clock, `real_utc_time` from the wall clock, each read once;
-//! `correlation_id` and `pid` from the run), serializes the line on the
-//! caller's thread into a reusable per-thread buffer, and appends it to its
-//! file's buffer. What happens next depends on the [`Durability`]:
+//! `correlation_id` and `pid` from the run), checks the event for
+//! non-finite floats, and hands it to the logger's writer thread over a
+//! bounded queue. The writer thread serializes it into its file's buffer.
+//! What happens next depends on the [`Durability`]:
 //!
 //! - **Buffered** (the guide's default): a file's buffer is written when it
-//!   holds 100 events, by a background writer thread, and any event older
+//!   holds 100 events, by the writer thread, and any event older
 //!   than 5 seconds is written by the same thread even when the engine is
 //!   idle; [`flush`](DomainEventLogger::flush),
 //!   [`shutdown`](DomainEventLogger::shutdown) and drop write everything.
-//! - **Line**: each event is written before `emit` returns.
+//! - **Line**: each event is serialized and written by the caller before
+//!   `emit` returns; there is no writer thread.
 //! - **Durable**: buffered, and every write is followed by `fdatasync`.
 //!
 //! The table in [`Durability`] says exactly what each loses on a crash.
@@ -24,13 +26,16 @@
 //! - Many threads may emit at once. A line is written whole, never split or
 //!   interleaved with another, and one thread's events keep their order in
 //!   each file.
-//! - Memory is bounded: when the writer falls behind by `max_buffered_bytes`
-//!   for a file, `emit` waits (backpressure). Nothing is dropped silently.
+//! - Memory is bounded: when the writer thread falls behind by
+//!   `queue_events` events, `emit` waits (backpressure). Nothing is dropped
+//!   silently.
 //! - Files rotate at 100 MB into numbered segments, between lines; see
 //!   [`crate::read`] for the names and the reader that lists them in order.
 //! - Errors never panic. `emit` refuses an event it cannot write as JSON (a
 //!   NaN, say) with [`LogError::NonFinite`], and the rest of the buffer is
-//!   still written; I/O errors (disk full, permission denied, a removed
+//!   still written; an event whose own `Serialize` fails on the writer
+//!   thread is counted as lost and its error returned by the next `flush`;
+//!   I/O errors (disk full, permission denied, a removed
 //!   directory) come back from `emit` (line mode) or `flush`/`shutdown`,
 //!   naming the events lost. Every error is counted per [`ErrorKind`] and
 //!   printed on stderr the first time its kind occurs.
@@ -49,12 +54,12 @@
 //! let dir = tempfile::tempdir()?;
 //! let logger = DomainEventLogger::new(dir.path(), "abc123", 12345)?;
 //! let event = TightLoopExecutionEvent::example().unwrap();
-//! logger.emit(&event)?;
+//! logger.emit(event.clone())?;
 //! logger.flush()?;
 //! let text = std::fs::read_to_string(dir.path().join("events/tight_loop.jsonl"))?;
 //! assert!(text.contains(r#""correlation_id":"abc123","pid":12345,"operation_id":"supply_001""#));
 //! logger.shutdown()?;
-//! assert!(logger.emit(&event).is_err());
+//! assert!(logger.emit(event).is_err());
 //! # use basis_events::DomainEvent;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -79,10 +84,10 @@ pub use live::{flush_live_loggers, install_panic_hook};
 pub use rotate::{LOG_FILE_MODE, open_log_file};
 pub use writer::FileCounts;
 
-pub(crate) use buffer::Slot;
+use writer::Render;
 pub(crate) use writer::Writer;
 
-use crate::clock::EngineClock;
+use crate::clock::{EngineClock, Stamp};
 use crate::{DomainEvent, registered_events};
 
 /// The domain event logger of one run (the guide's `DomainEventLogger`).
@@ -97,10 +102,11 @@ pub struct DomainEventLogger {
 
 struct Inner {
     writer: Arc<Writer>,
-    /// One slot per registered event file, created with the logger.
-    files: Vec<(&'static str, Arc<Slot>)>,
     /// `,"correlation_id":"…","pid":N`, escaped once.
     envelope_tail: Box<[u8]>,
+    /// The writer's slot of each registered event file, created with the
+    /// logger.
+    files: Vec<(&'static str, usize)>,
     correlation_id: String,
     pid: u32,
     clock: EngineClock,
@@ -174,8 +180,12 @@ impl DomainEventLogger {
 
     /// Stamps `event` with the envelope and appends it to its file.
     ///
-    /// Takes the event by reference: the engine keeps its snapshot.
-    pub fn emit<E: DomainEvent>(&self, event: &E) -> Result<(), LogError> {
+    /// Reads the engine clock and the wall clock once, refuses a non-finite
+    /// float ([`LogError::NonFinite`]), and hands the event to the writer
+    /// thread, which serializes and writes it (buffered and durable modes);
+    /// in line mode the line is written before `emit` returns. Waits while
+    /// the writer is `queue_events` behind.
+    pub fn emit<E: DomainEvent>(&self, event: E) -> Result<(), LogError> {
         let result = self.try_emit(event);
         if let Err(error) = &result {
             self.inner.writer.errors.report(error);
@@ -183,7 +193,7 @@ impl DomainEventLogger {
         result
     }
 
-    fn try_emit<E: DomainEvent>(&self, event: &E) -> Result<(), LogError> {
+    fn try_emit<E: DomainEvent>(&self, event: E) -> Result<(), LogError> {
         let inner = &*self.inner;
         if inner.writer.is_closed() {
             return Err(LogError::Shutdown);
@@ -193,13 +203,22 @@ impl DomainEventLogger {
             file: E::FILE,
         })?;
         let stamp = inner.clock.stamp();
+        finite::check_finite(&event).map_err(|(value, field)| LogError::NonFinite {
+            event: E::NAME,
+            field,
+            value,
+        })?;
+        let queued = Queued { slot, stamp, event };
+        if inner.writer.is_queued() {
+            return inner.writer.enqueue(Box::new(queued));
+        }
+        let slot = inner.writer.slot_at(slot).ok_or(LogError::UnknownEvent {
+            event: E::NAME,
+            file: E::FILE,
+        })?;
         with_line_buffer(|line| {
-            line.push(b'{');
-            stamp.write_json_fields(line);
-            line.extend_from_slice(&inner.envelope_tail);
-            append_payload::<E>(line, event)?;
-            line.push(b'\n');
-            inner.writer.push(slot, line)
+            queued.render(&inner.envelope_tail, line)?;
+            inner.writer.push(&slot, line)
         })
     }
 
@@ -264,11 +283,45 @@ impl fmt::Debug for DomainEventLogger {
 }
 
 impl Inner {
-    fn slot_for(&self, file: &'static str) -> Option<&Slot> {
+    fn slot_for(&self, file: &'static str) -> Option<usize> {
         self.files
             .iter()
             .find(|(name, _)| std::ptr::eq(*name, file) || *name == file)
-            .map(|(_, slot)| &**slot)
+            .map(|(_, slot)| *slot)
+    }
+}
+
+/// An event waiting for the writer thread, with the clock readings of its
+/// `emit`.
+struct Queued<E> {
+    slot: usize,
+    stamp: Stamp,
+    event: E,
+}
+
+impl<E: DomainEvent> Render for Queued<E> {
+    fn slot(&self) -> usize {
+        self.slot
+    }
+
+    fn name(&self) -> &'static str {
+        E::NAME
+    }
+
+    /// The bytes of `serde_json::to_string(&event.stamp(envelope))`, and `\n`.
+    fn render(&self, tail: &[u8], line: &mut Vec<u8>) -> Result<(), LogError> {
+        line.push(b'{');
+        self.stamp.write_json_fields(line);
+        line.extend_from_slice(tail);
+        let start = line.len();
+        serde_json::to_writer(&mut *line, &self.event)
+            .and_then(|()| merge_object(line, start))
+            .map_err(|source| LogError::Serialize {
+                event: E::NAME,
+                source,
+            })?;
+        line.push(b'\n');
+        Ok(())
     }
 }
 
@@ -293,18 +346,25 @@ impl DomainEventLoggerBuilder {
     pub fn build(self) -> Result<DomainEventLogger, LogError> {
         let events = registered_events()?;
         let events_dir = self.log_dir.join("events");
+        let mut envelope_tail = b",\"correlation_id\":".to_vec();
+        write_json_string(&mut envelope_tail, &self.correlation_id);
+        envelope_tail.extend_from_slice(format!(",\"pid\":{}", self.pid).as_bytes());
         let writer = Writer::start(
             &events_dir,
             self.config,
             format!("event logger of {}", self.log_dir.display()),
+            envelope_tail.clone(),
         )?;
         let mut files = Vec::with_capacity(events.len());
         for event in events {
-            files.push((event.file(), writer.slot(event.file())?));
+            match writer.slot(event.file()) {
+                Ok(slot) => files.push((event.file(), slot)),
+                Err(error) => {
+                    let _ = writer.shutdown();
+                    return Err(error);
+                }
+            }
         }
-        let mut envelope_tail = b",\"correlation_id\":".to_vec();
-        write_json_string(&mut envelope_tail, &self.correlation_id);
-        envelope_tail.extend_from_slice(format!(",\"pid\":{}", self.pid).as_bytes());
         Ok(DomainEventLogger {
             inner: Arc::new(Inner {
                 writer,
@@ -345,34 +405,6 @@ pub(crate) fn with_line_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
 pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
     // Serializing a &str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, text);
-}
-
-/// Appends `event`'s fields after the envelope already in `line` (which
-/// ends inside the open object), refusing non-finite floats. The bytes are
-/// those of `serde_json::to_string(&event.stamp(envelope))`.
-fn append_payload<E: DomainEvent>(line: &mut Vec<u8>, event: &E) -> Result<(), LogError> {
-    let start = line.len();
-    let result = finite::serialize_finite(event, &mut serde_json::Serializer::new(&mut *line));
-    match result {
-        Ok(()) => {}
-        Err(finite::Refused::NonFinite { value, path }) => {
-            return Err(LogError::NonFinite {
-                event: E::NAME,
-                field: path,
-                value,
-            });
-        }
-        Err(finite::Refused::Error(source)) => {
-            return Err(LogError::Serialize {
-                event: E::NAME,
-                source,
-            });
-        }
-    }
-    merge_object(line, start).map_err(|source| LogError::Serialize {
-        event: E::NAME,
-        source,
-    })
 }
 
 /// `line[start..]` is a JSON object; joins its fields to the object open

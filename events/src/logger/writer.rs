@@ -1,19 +1,32 @@
 //! The writer shared by the event logger and the component logs: per-file
-//! buffers, the background thread that writes them, flush and shutdown.
+//! buffers, the background thread that fills and writes them, flush and
+//! shutdown.
 //!
-//! Callers append whole lines to a file's [`Slot`]. A full batch (the
-//! guide's 100 events) wakes the writer thread, which writes it with one
-//! `write`; the same thread writes any batch older than the flush interval
-//! (the guide's 5 seconds), so an idle engine's events still reach the disk.
-//! `flush` and `shutdown` write everything on the caller's thread. When the
-//! writer falls behind, a caller waits (`max_buffered_bytes` per file): memory
-//! stays bounded and nothing is dropped.
+//! Two ways in, one way out:
+//!
+//! - **Queued** (domain events, buffered and durable modes): `emit` reads the
+//!   clocks, checks the event, and pushes it on a bounded queue. The writer
+//!   thread serializes each event into its file's batch and writes a batch
+//!   when it holds `batch_events` events. The caller's cost is a clock read
+//!   and a queue push; when the queue is full the caller waits
+//!   (backpressure).
+//! - **Direct** (component logs, and line mode): the caller serializes the
+//!   line and appends it to the file's batch itself (or, in line mode, writes
+//!   it); a full batch wakes the writer thread.
+//!
+//! Either way the writer thread also writes any batch older than the flush
+//! interval (the guide's 5 seconds), so an idle engine's events still reach
+//! the disk, and `flush`/`shutdown` write everything. One queue per logger
+//! keeps each thread's events in order; batches of one file are written in
+//! the order they were formed (see [`Slot`]).
 
+use std::collections::VecDeque;
 use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, Weak};
-use std::thread::{self, JoinHandle, Thread};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
+use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -23,56 +36,172 @@ use super::config::{Durability, LoggerConfig};
 use super::error::{ErrorCounts, ErrorKind, ErrorReporter, LogError};
 use super::rotate::FileState;
 
+/// A line waiting in the queue, rendered by the writer thread.
+pub(crate) trait Render: Send {
+    /// The index of the line's file, from [`Writer::slot`].
+    fn slot(&self) -> usize;
+    /// The event's name, for errors.
+    fn name(&self) -> &'static str;
+    /// Writes the whole line, `\n` included, into `line`; `tail` is the
+    /// writer's envelope tail.
+    fn render(&self, tail: &[u8], line: &mut Vec<u8>) -> Result<(), LogError>;
+}
+
+enum Msg {
+    Line(Box<dyn Render>),
+    Flush(mpsc::SyncSender<Result<(), LogError>>),
+    Stop,
+}
+
+/// The bounded queue from callers to the writer thread.
+///
+/// The writer takes everything queued at once, so a caller that found the
+/// queue full wakes up to a whole queue of room: under load, callers and
+/// writer hand over batches instead of waking each other once per event.
+struct Queue {
+    state: Mutex<QueueState>,
+    capacity: usize,
+    /// Signalled when the writer took the queue.
+    not_full: Condvar,
+    /// Signalled when something arrives while the writer waits.
+    not_empty: Condvar,
+}
+
+struct QueueState {
+    items: VecDeque<Msg>,
+    writer_waiting: bool,
+    /// Set by `wake`: a direct caller filled a batch.
+    woken: bool,
+}
+
+impl Queue {
+    fn new(capacity: usize) -> Self {
+        Queue {
+            state: Mutex::new(QueueState {
+                items: VecDeque::with_capacity(capacity.min(1 << 16)),
+                writer_waiting: false,
+                woken: false,
+            }),
+            capacity,
+            not_full: Condvar::new(),
+            not_empty: Condvar::new(),
+        }
+    }
+
+    /// Appends `msg`, waiting while the queue is full (at most `timeout`,
+    /// if given; the message comes back if it did not fit in time).
+    fn push(&self, msg: Msg, timeout: Option<Duration>) -> Result<(), Msg> {
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let mut state = self.state.lock();
+        while state.items.len() >= self.capacity {
+            match deadline {
+                None => self.not_full.wait(&mut state),
+                Some(deadline) => {
+                    if self.not_full.wait_until(&mut state, deadline).timed_out() {
+                        return Err(msg);
+                    }
+                }
+            }
+        }
+        state.items.push_back(msg);
+        if state.writer_waiting {
+            state.writer_waiting = false;
+            self.not_empty.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Tells a waiting writer to look at the files now.
+    fn wake(&self) {
+        let mut state = self.state.lock();
+        state.woken = true;
+        if state.writer_waiting {
+            state.writer_waiting = false;
+            self.not_empty.notify_one();
+        }
+    }
+
+    /// Takes everything queued into `into` (empty on entry), waiting up to
+    /// `timeout` if nothing is.
+    fn take(&self, into: &mut VecDeque<Msg>, timeout: Duration) {
+        let mut state = self.state.lock();
+        if state.items.is_empty() && !state.woken {
+            state.writer_waiting = true;
+            self.not_empty.wait_for(&mut state, timeout);
+            state.writer_waiting = false;
+        }
+        state.woken = false;
+        let was_full = state.items.len() >= self.capacity;
+        std::mem::swap(&mut state.items, into);
+        drop(state);
+        if was_full {
+            self.not_full.notify_all();
+        }
+    }
+}
+
 pub(crate) struct Writer {
     dir: PathBuf,
     pub(crate) config: LoggerConfig,
     slots: RwLock<Vec<Arc<Slot>>>,
-    /// Set by `shutdown`: every later push is refused.
+    /// Set by `shutdown`: every later line is refused.
     closed: AtomicBool,
-    /// Tells the writer thread to exit.
-    stop: AtomicBool,
+    /// Queued pushes under way; shutdown waits for them before stopping
+    /// the writer, so a line is either refused or written.
+    inflight: AtomicUsize,
+    queue: Option<Queue>,
     thread: Mutex<Option<JoinHandle<()>>>,
-    thread_handle: OnceLock<Thread>,
+    thread_id: OnceLock<ThreadId>,
+    /// Bytes every queued line carries after its timestamps
+    /// (`,"correlation_id":"…","pid":N` for events).
+    envelope_tail: Box<[u8]>,
     pub(crate) errors: ErrorReporter,
 }
 
-/// Lines written and lost per file, at shutdown.
+/// Lines written and lost per file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FileCounts {
     /// Lines written to the file (all segments).
     pub written: u64,
-    /// Lines accepted by `emit` and then lost to a write error (each loss
-    /// was also returned as [`LogError::Lost`]).
+    /// Lines accepted and then lost to a write error (each loss was also
+    /// returned as [`LogError::Lost`] or, for an event the writer thread
+    /// could not serialize, as [`LogError::Serialize`]).
     pub lost: u64,
 }
 
 // === impl Writer ===
 
 impl Writer {
-    /// Creates the directory if needed, and starts the writer thread.
+    /// Creates the directory if needed, and starts the writer thread (none
+    /// in line mode, where callers write).
     pub(crate) fn start(
         dir: &Path,
         config: LoggerConfig,
         what: String,
+        envelope_tail: Vec<u8>,
     ) -> Result<Arc<Writer>, LogError> {
         fs::create_dir_all(dir).map_err(|err| LogError::io("create directory", dir, err))?;
+        let threaded = config.durability != Durability::Line;
+        let queue = threaded.then(|| Queue::new(config.queue_events));
         let writer = Arc::new(Writer {
             dir: dir.to_owned(),
             config,
             slots: RwLock::new(Vec::new()),
             closed: AtomicBool::new(false),
-            stop: AtomicBool::new(false),
+            inflight: AtomicUsize::new(0),
+            queue,
             thread: Mutex::new(None),
-            thread_handle: OnceLock::new(),
+            thread_id: OnceLock::new(),
+            envelope_tail: envelope_tail.into_boxed_slice(),
             errors: ErrorReporter::new(what),
         });
-        if writer.config.durability != Durability::Line {
-            let worker = Arc::downgrade(&writer);
+        if threaded {
+            let worker = writer.clone();
             let handle = thread::Builder::new()
                 .name("basis-log-writer".to_owned())
-                .spawn(move || run_worker(worker))
+                .spawn(move || run_worker(&worker))
                 .map_err(|err| LogError::io("start the writer thread for", dir, err))?;
-            let _ = writer.thread_handle.set(handle.thread().clone());
+            let _ = writer.thread_id.set(handle.thread().id());
             *writer.thread.lock() = Some(handle);
         }
         super::live::register(&writer);
@@ -83,18 +212,18 @@ impl Writer {
         &self.dir
     }
 
-    /// The slot of `name` (a plain file name in the directory), opening the
-    /// file if it is new.
-    pub(crate) fn slot(&self, name: &str) -> Result<Arc<Slot>, LogError> {
-        if let Some(slot) = self.slots.read().iter().find(|s| s.name == name) {
-            return Ok(slot.clone());
+    /// The index of `name`'s slot (a plain file name in the directory),
+    /// opening the file if it is new.
+    pub(crate) fn slot(&self, name: &str) -> Result<usize, LogError> {
+        if let Some(index) = self.slots.read().iter().position(|s| s.name == name) {
+            return Ok(index);
         }
         let mut slots = self.slots.write();
-        if let Some(slot) = slots.iter().find(|s| s.name == name) {
-            return Ok(slot.clone());
+        if let Some(index) = slots.iter().position(|s| s.name == name) {
+            return Ok(index);
         }
         let file = FileState::open(&self.dir, name, &self.config)?;
-        let slot = Arc::new(Slot {
+        slots.push(Arc::new(Slot {
             name: name.to_owned(),
             path: file.path().to_owned(),
             pending: Mutex::new(Pending::new()),
@@ -103,20 +232,50 @@ impl Writer {
             written: AtomicU64::new(0),
             lost: AtomicU64::new(0),
             deferred: Mutex::new(None),
-        });
-        slots.push(slot.clone());
-        Ok(slot)
+        }));
+        Ok(slots.len() - 1)
+    }
+
+    pub(crate) fn slot_at(&self, index: usize) -> Option<Arc<Slot>> {
+        self.slots.read().get(index).cloned()
+    }
+
+    fn slots(&self) -> Vec<Arc<Slot>> {
+        self.slots.read().clone()
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+        self.closed.load(Ordering::SeqCst)
     }
 
-    /// Appends one line (ending in `\n`) to `slot`'s file: buffered, or
-    /// written now in line mode. Errors are returned, not reported; the
-    /// caller reports them.
+    /// Whether lines go through the queue and the writer thread.
+    pub(crate) fn is_queued(&self) -> bool {
+        self.queue.is_some()
+    }
+
+    /// Hands a line to the writer thread; waits while the queue is full.
+    pub(crate) fn enqueue(&self, line: Box<dyn Render>) -> Result<(), LogError> {
+        let Some(queue) = &self.queue else {
+            return Err(LogError::Shutdown);
+        };
+        // Counted before `closed` is read: shutdown sets `closed`, then waits
+        // for this count to drop to zero, then stops the writer.
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+        let result = if self.is_closed() {
+            Err(LogError::Shutdown)
+        } else {
+            queue
+                .push(Msg::Line(line), None)
+                .map_err(|_| LogError::Shutdown)
+        };
+        self.inflight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Appends one line (ending in `\n`) serialized by the caller: buffered,
+    /// or written now in line mode. Errors are returned, not reported.
     pub(crate) fn push(&self, slot: &Slot, line: &[u8]) -> Result<(), LogError> {
-        if self.config.durability == Durability::Line {
+        if !self.is_queued() {
             let mut file = slot.file.lock();
             // Checked under the file lock: shutdown takes it after closing.
             if self.is_closed() {
@@ -145,7 +304,8 @@ impl Writer {
             }
             pending.seal();
             self.wake_worker();
-            slot.space.wait(&mut pending);
+            slot.space
+                .wait_for(&mut pending, Duration::from_millis(100));
         }
         let pushed = pending.push(line, self.config.batch_events);
         drop(pending);
@@ -156,9 +316,13 @@ impl Writer {
     }
 
     fn wake_worker(&self) {
-        if let Some(thread) = self.thread_handle.get() {
-            thread.unpark();
+        if let Some(queue) = &self.queue {
+            queue.wake();
         }
+    }
+
+    fn on_writer_thread(&self) -> bool {
+        self.thread_id.get() == Some(&thread::current().id())
     }
 
     /// Writes `slot`'s ready batches in order, and `fdatasync`s in durable
@@ -182,9 +346,8 @@ impl Writer {
             let Some(batch) = slot.pending.lock().pop(include_current) else {
                 break;
             };
-            let result = file.write_lines(&batch.bytes, &self.config);
             let len = batch.bytes.len();
-            match result {
+            match file.write_lines(&batch.bytes, &self.config) {
                 Ok(outcome) => {
                     wrote = true;
                     slot.written.fetch_add(batch.events, Ordering::Relaxed);
@@ -193,9 +356,10 @@ impl Writer {
                     }
                 }
                 Err((done, cause)) => {
-                    let written = batch.bytes[..done].iter().filter(|&&b| b == b'\n').count();
-                    let lost = batch.events - written as u64;
-                    slot.written.fetch_add(written as u64, Ordering::Relaxed);
+                    let written =
+                        batch.bytes[..done].iter().filter(|&&b| b == b'\n').count() as u64;
+                    let lost = batch.events - written;
+                    slot.written.fetch_add(written, Ordering::Relaxed);
                     slot.lost.fetch_add(lost, Ordering::Relaxed);
                     let error = LogError::Lost {
                         path: slot.path.clone(),
@@ -230,13 +394,9 @@ impl Writer {
         );
     }
 
-    fn slots(&self) -> Vec<Arc<Slot>> {
-        self.slots.read().clone()
-    }
-
-    /// Writes every buffered line of every file; returns the first error met
-    /// since the last flush (by this call or by the writer thread).
-    pub(crate) fn flush(&self) -> Result<(), LogError> {
+    /// Writes every batch of every file now, on this thread, and returns the
+    /// first error met since the last flush (including the writer thread's).
+    fn flush_slots(&self) -> Result<(), LogError> {
         let mut first_error = None;
         for slot in self.slots() {
             let result = self.drain(&slot, true);
@@ -248,9 +408,41 @@ impl Writer {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Like `flush`, for the panic hook: gives up on a file whose lock is
-    /// held for long (by the panicking thread, perhaps) instead of waiting.
+    /// Writes every line accepted before the call, of every file.
+    pub(crate) fn flush(&self) -> Result<(), LogError> {
+        if let Some(queue) = &self.queue
+            && !self.is_closed()
+            && !self.on_writer_thread()
+        {
+            // Queued lines are ahead of the request; the writer answers once
+            // it has rendered and written them.
+            let (reply, answer) = mpsc::sync_channel(1);
+            if queue.push(Msg::Flush(reply), None).is_ok()
+                && let Ok(result) = answer.recv()
+            {
+                return result;
+            }
+        }
+        // Line mode, or the writer has stopped: nothing is queued.
+        self.flush_slots()
+    }
+
+    /// Like `flush`, for the panic hook: never waits long on a lock or on
+    /// the writer thread, and gives up on what it cannot reach.
     pub(crate) fn flush_for_panic(&self) {
+        if let Some(queue) = &self.queue
+            && !self.is_closed()
+            && !self.on_writer_thread()
+        {
+            let (reply, answer) = mpsc::sync_channel(1);
+            if queue
+                .push(Msg::Flush(reply), Some(Duration::from_millis(500)))
+                .is_ok()
+                && answer.recv_timeout(Duration::from_secs(2)).is_ok()
+            {
+                return;
+            }
+        }
         for slot in self.slots() {
             if let Some(mut file) = slot.file.try_lock_for(Duration::from_millis(200)) {
                 let _ = self.drain_locked(&slot, &mut file, true);
@@ -258,26 +450,30 @@ impl Writer {
         }
     }
 
-    /// Refuses every later push, writes everything, and stops the writer
-    /// thread. A second call only reports the counts again.
+    /// Refuses every later line, writes everything, and stops the writer
+    /// thread. A second call only flushes again (nothing is left).
     pub(crate) fn shutdown(&self) -> Result<(), LogError> {
-        let first = !self.closed.swap(true, Ordering::AcqRel);
+        let first = !self.closed.swap(true, Ordering::SeqCst);
         if first {
-            self.stop.store(true, Ordering::Release);
-            self.wake_worker();
-            if let Some(handle) = self.thread.lock().take() {
+            while self.inflight.load(Ordering::SeqCst) != 0 {
+                thread::yield_now();
+            }
+            if let Some(queue) = &self.queue {
+                let _ = queue.push(Msg::Stop, None);
+            }
+            let handle = self.thread.lock().take();
+            if let Some(handle) = handle
+                && handle.thread().id() != thread::current().id()
+            {
                 let _ = handle.join();
             }
-        }
-        // Wake callers waiting on backpressure: they see `closed` and return.
-        for slot in self.slots() {
-            slot.space.notify_all();
-        }
-        let result = self.flush();
-        if first {
+            // Wake callers waiting on backpressure: they see `closed`.
+            for slot in self.slots() {
+                slot.space.notify_all();
+            }
             super::live::unregister(self);
         }
-        result
+        self.flush_slots()
     }
 
     pub(crate) fn counts(&self) -> Vec<(String, FileCounts)> {
@@ -298,44 +494,103 @@ impl Writer {
     pub(crate) fn error_counts(&self) -> ErrorCounts {
         self.errors.counts()
     }
-}
 
-// === the writer thread ===
+    // === the writer thread's work ===
 
-/// Writes full batches as they come, and batches older than the flush
-/// interval, until told to stop. Holds the writer weakly, so a logger that
-/// is dropped without `shutdown` is still freed (its `Drop` shuts down).
-fn run_worker(writer: Weak<Writer>) {
-    loop {
-        let Some(writer) = writer.upgrade() else {
+    /// Serializes one queued line into its file's batch; writes the batch
+    /// when full.
+    fn render_queued(&self, queued: &dyn Render, slots: &mut Vec<Arc<Slot>>, line: &mut Vec<u8>) {
+        let index = queued.slot();
+        if index >= slots.len() {
+            *slots = self.slots();
+        }
+        let Some(slot) = slots.get(index) else {
             return;
         };
-        if writer.stop.load(Ordering::Acquire) {
+        line.clear();
+        // A panicking Serialize impl must not take the writer thread down.
+        let rendered = catch_unwind(AssertUnwindSafe(|| {
+            queued.render(&self.envelope_tail, line)
+        }))
+        .unwrap_or_else(|_| {
+            Err(LogError::Serialize {
+                event: queued.name(),
+                source: <serde_json::Error as serde::ser::Error>::custom(
+                    "its Serialize implementation panicked",
+                ),
+            })
+        });
+        if let Err(error) = rendered {
+            slot.lost.fetch_add(1, Ordering::Relaxed);
+            self.defer(slot, error);
             return;
         }
-        let interval = writer.config.flush_interval;
+        let pushed = slot.pending.lock().push(line, self.config.batch_events);
+        if let Pushed::BatchFull = pushed
+            && let Err(error) = self.drain(slot, false)
+        {
+            self.defer(slot, error);
+        }
+    }
+
+    /// Keeps an error of the writer thread for the next `flush`.
+    fn defer(&self, slot: &Slot, error: LogError) {
+        self.errors.report(&error);
+        let mut deferred = slot.deferred.lock();
+        if deferred.is_none() {
+            *deferred = Some(error);
+        }
+    }
+
+    /// Writes full batches and batches older than the flush interval;
+    /// returns how long until the next one is due.
+    fn run_timers(&self) -> Duration {
+        let interval = self.config.flush_interval;
         let mut sleep = interval;
         let now = Instant::now();
-        for slot in writer.slots() {
+        for slot in self.slots() {
             let due = slot.pending.lock().due(now, interval);
             match due {
                 Due::Now { include_current } => {
-                    if let Err(error) = writer.drain(&slot, include_current) {
-                        let mut deferred = slot.deferred.lock();
-                        if deferred.is_none() {
-                            *deferred = Some(error);
-                        }
+                    if let Err(error) = self.drain(&slot, include_current) {
+                        self.defer(&slot, error);
                     }
-                    // More may be due already; look again soon.
-                    sleep = Duration::ZERO;
+                    if !include_current {
+                        // The current batch may be due too; look again soon.
+                        sleep = Duration::ZERO;
+                    }
                 }
                 Due::In(wait) => sleep = sleep.min(wait),
                 Due::Idle => {}
             }
         }
-        drop(writer);
-        if !sleep.is_zero() {
-            thread::park_timeout(sleep);
+        sleep
+    }
+}
+
+/// The writer thread: renders queued lines, answers flushes, runs the
+/// timers, until told to stop.
+fn run_worker(writer: &Writer) {
+    let Some(queue) = &writer.queue else {
+        return;
+    };
+    let mut slots = writer.slots();
+    let mut line = Vec::with_capacity(1024);
+    let mut batch = VecDeque::new();
+    let mut sleep = writer.config.flush_interval;
+    loop {
+        queue.take(&mut batch, sleep);
+        for msg in batch.drain(..) {
+            match msg {
+                Msg::Line(queued) => writer.render_queued(&*queued, &mut slots, &mut line),
+                Msg::Flush(reply) => {
+                    let _ = reply.send(writer.flush_slots());
+                }
+                // Everything queued before Stop was rendered; shutdown
+                // writes the batches.
+                Msg::Stop => return,
+            }
         }
+        sleep = writer.run_timers().max(Duration::from_micros(100));
     }
 }
