@@ -44,6 +44,7 @@ mod record;
 mod registered;
 pub mod run_dir;
 pub mod schema;
+pub mod structured;
 pub mod time;
 
 #[doc(hidden)]
@@ -70,6 +71,7 @@ pub use logger::{
     flush_live_loggers, install_panic_hook, open_log_file,
 };
 pub use run_dir::{LogDirectoryManager, RunLogs, RunOptions};
+pub use structured::{ComponentLogs, Fields, StructuredLayer, StructuredLogger};
 
 /// Declares a domain event.
 ///

@@ -84,6 +84,8 @@ pub use live::{flush_live_loggers, install_panic_hook};
 pub use rotate::{LOG_FILE_MODE, open_log_file};
 pub use writer::FileCounts;
 
+pub(crate) use buffer::Slot;
+pub(crate) use finite::check_finite;
 use writer::Render;
 pub(crate) use writer::Writer;
 
@@ -203,7 +205,7 @@ impl DomainEventLogger {
             file: E::FILE,
         })?;
         let stamp = inner.clock.stamp();
-        finite::check_finite(&event).map_err(|(value, field)| LogError::NonFinite {
+        check_finite(&event).map_err(|(value, field)| LogError::NonFinite {
             event: E::NAME,
             field,
             value,
