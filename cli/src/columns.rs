@@ -7,8 +7,9 @@
 //! - a map (`positions`, `asset_exposures`, `metadata`) becomes one column per
 //!   key seen in the file, in first-seen order: `positions.aave:aToken:aUSDT`,
 //!   `asset_exposures.USDT.quantity`;
-//! - a list of scalars stays one column: a typed list in Parquet, JSON text in
-//!   CSV; a list of objects is one JSON text column in both;
+//! - a list stays one column: JSON text in CSV; in Parquet a typed list of
+//!   scalars, or of structs when its items are objects of scalars
+//!   (`expected_deltas`), JSON text otherwise;
 //! - types come from the schema: `boolean`, `integer` (Int64), `number`
 //!   (Float64), strings and enums (UTF-8), engine and wall-clock times
 //!   (timestamps, microseconds, UTC without zone). Values of free-form maps
@@ -54,11 +55,14 @@ pub struct Field {
 }
 
 /// The type of one output column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnType {
     Scalar(ScalarType),
     /// A list of scalars.
     List(ScalarType),
+    /// A list of objects with scalar fields (`expected_deltas`): a list of
+    /// structs in Parquet, JSON text in CSV.
+    StructList(Vec<(String, ScalarType)>),
     /// JSON text: lists of objects, mixed free-form values.
     Json,
 }
@@ -344,6 +348,21 @@ impl LayoutBuilder {
             Shape::Scalar(scalar) => push(path, ColumnType::Scalar(*scalar)),
             Shape::List(inner) => match inner.as_ref() {
                 Shape::Scalar(scalar) => push(path, ColumnType::List(*scalar)),
+                Shape::Struct(fields) => {
+                    let scalars: Option<Vec<(String, ScalarType)>> = fields
+                        .iter()
+                        .map(|f| match f.shape {
+                            Shape::Scalar(scalar) => Some((f.name.clone(), scalar)),
+                            _ => None,
+                        })
+                        .collect();
+                    match scalars {
+                        Some(fields) if !fields.is_empty() => {
+                            push(path, ColumnType::StructList(fields));
+                        }
+                        _ => push(path, ColumnType::Json),
+                    }
+                }
                 _ => push(path, ColumnType::Json),
             },
             Shape::Any => {
@@ -416,7 +435,10 @@ mod tests {
     }
 
     fn names(columns: &[Column]) -> Vec<(&str, ColumnType)> {
-        columns.iter().map(|c| (c.name.as_str(), c.ty)).collect()
+        columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.ty.clone()))
+            .collect()
     }
 
     #[test]
@@ -466,7 +488,21 @@ mod tests {
         let schema = record_schema::<OperationExecutionEvent>();
         let columns = columns_for(&schema, &[example::<OperationExecutionEvent>()]);
         let found = names(&columns);
-        assert!(found.contains(&("expected_deltas", ColumnType::Json)));
+        let delta_fields = found
+            .iter()
+            .find_map(|(name, ty)| match ty {
+                ColumnType::StructList(fields) if *name == "expected_deltas" => Some(fields),
+                _ => None,
+            })
+            .expect("expected_deltas is a list of structs");
+        assert_eq!(
+            delta_fields[1],
+            ("delta_amount".to_owned(), ScalarType::Float)
+        );
+        assert_eq!(
+            delta_fields[4],
+            ("operation_type".to_owned(), ScalarType::Str)
+        );
         assert!(found.contains(&("status", ColumnType::Scalar(ScalarType::Str))));
         assert!(found.contains(&("error_code", ColumnType::Scalar(ScalarType::Str))));
         assert!(found.contains(&(

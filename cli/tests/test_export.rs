@@ -129,7 +129,16 @@ fn test_export_row_counts_types_and_summary() {
         DataType::Timestamp(TimeUnit::Microsecond, None)
     );
     let ops = types("operation_executions");
-    assert_eq!(ops["expected_deltas"], DataType::Utf8);
+    match &ops["expected_deltas"] {
+        DataType::List(item) => match item.data_type() {
+            DataType::Struct(fields) => {
+                assert_eq!(fields[0].name(), "position_key");
+                assert_eq!(fields[1].data_type(), &DataType::Float64);
+            }
+            other => panic!("expected_deltas items are {other:?}"),
+        },
+        other => panic!("expected_deltas is {other:?}"),
+    }
     assert_eq!(ops["error_code"], DataType::Utf8);
 
     // The summary: numbers are numbers, and they agree with the events.

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use arrow_array::builder::{
     ArrayBuilder, BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    StructBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use basis_events::time::EngineTime;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -23,14 +23,26 @@ use crate::{Error, Result};
 const BATCH_ROWS: usize = 8192;
 
 /// The Arrow type of a column.
-pub fn arrow_type(ty: ColumnType) -> DataType {
+pub fn arrow_type(ty: &ColumnType) -> DataType {
     match ty {
-        ColumnType::Scalar(scalar) => scalar_type(scalar),
+        ColumnType::Scalar(scalar) => scalar_type(*scalar),
         ColumnType::List(scalar) => {
-            DataType::List(Arc::new(Field::new("item", scalar_type(scalar), true)))
+            DataType::List(Arc::new(Field::new("item", scalar_type(*scalar), true)))
         }
+        ColumnType::StructList(fields) => DataType::List(Arc::new(Field::new(
+            "item",
+            DataType::Struct(struct_fields(fields)),
+            true,
+        ))),
         ColumnType::Json => DataType::Utf8,
     }
+}
+
+fn struct_fields(fields: &[(String, ScalarType)]) -> Fields {
+    fields
+        .iter()
+        .map(|(name, scalar)| Field::new(name, scalar_type(*scalar), true))
+        .collect()
 }
 
 fn scalar_type(scalar: ScalarType) -> DataType {
@@ -99,15 +111,23 @@ fn append_scalar(builder: &mut dyn ArrayBuilder, scalar: ScalarType, value: Opti
 enum ColumnBuilder {
     Scalar(ScalarType, Box<dyn ArrayBuilder>),
     List(ScalarType, ListBuilder<Box<dyn ArrayBuilder>>),
+    StructList(Vec<(String, ScalarType)>, ListBuilder<StructBuilder>),
     Json(StringBuilder),
 }
 
 impl ColumnBuilder {
-    fn new(ty: ColumnType) -> Self {
+    fn new(ty: &ColumnType) -> Self {
         match ty {
-            ColumnType::Scalar(scalar) => ColumnBuilder::Scalar(scalar, scalar_builder(scalar)),
+            ColumnType::Scalar(scalar) => ColumnBuilder::Scalar(*scalar, scalar_builder(*scalar)),
             ColumnType::List(scalar) => {
-                ColumnBuilder::List(scalar, ListBuilder::new(scalar_builder(scalar)))
+                ColumnBuilder::List(*scalar, ListBuilder::new(scalar_builder(*scalar)))
+            }
+            ColumnType::StructList(fields) => {
+                let builders = fields.iter().map(|(_, s)| scalar_builder(*s)).collect();
+                ColumnBuilder::StructList(
+                    fields.clone(),
+                    ListBuilder::new(StructBuilder::new(struct_fields(fields), builders)),
+                )
             }
             ColumnType::Json => ColumnBuilder::Json(StringBuilder::new()),
         }
@@ -127,6 +147,21 @@ impl ColumnBuilder {
                 }
                 _ => builder.append(false),
             },
+            ColumnBuilder::StructList(fields, builder) => match value {
+                Some(Value::Array(items)) => {
+                    let structs = builder.values();
+                    for item in items {
+                        for (i, (name, scalar)) in fields.iter().enumerate() {
+                            if let Some(field) = structs.field_builders_mut().get_mut(i) {
+                                append_scalar(field.as_mut(), *scalar, item.get(name));
+                            }
+                        }
+                        structs.append(item.is_object());
+                    }
+                    builder.append(true);
+                }
+                _ => builder.append(false),
+            },
             ColumnBuilder::Json(builder) => match value {
                 None | Some(Value::Null) => builder.append_null(),
                 Some(Value::String(s)) => builder.append_value(s),
@@ -139,6 +174,7 @@ impl ColumnBuilder {
         match self {
             ColumnBuilder::Scalar(_, builder) => builder.finish(),
             ColumnBuilder::List(_, builder) => Arc::new(builder.finish()),
+            ColumnBuilder::StructList(_, builder) => Arc::new(builder.finish()),
             ColumnBuilder::Json(builder) => Arc::new(builder.finish()),
         }
     }
@@ -169,7 +205,7 @@ impl ParquetSink {
         let schema: SchemaRef = Arc::new(Schema::new(
             columns
                 .iter()
-                .map(|c| Field::new(&c.name, arrow_type(c.ty), c.nullable))
+                .map(|c| Field::new(&c.name, arrow_type(&c.ty), c.nullable))
                 .collect::<Vec<_>>(),
         ));
         let file = File::create(path).map_err(Error::io(path))?;
@@ -188,7 +224,7 @@ impl ParquetSink {
             path: path.to_owned(),
             columns: columns.to_vec(),
             schema,
-            builders: columns.iter().map(|c| ColumnBuilder::new(c.ty)).collect(),
+            builders: columns.iter().map(|c| ColumnBuilder::new(&c.ty)).collect(),
             rows: 0,
             writer,
         })
