@@ -37,6 +37,7 @@ pub mod catalog;
 mod clock;
 mod envelope;
 mod event;
+mod guard;
 mod logger;
 pub mod prelude;
 pub mod read;
@@ -65,6 +66,7 @@ pub use registered::{
 pub use time::{EngineTime, RealUtcTime};
 
 pub use clock::{EngineClock, LiveClockError, real_utc_now};
+pub use guard::{AtomicGroup, TightLoopTimer};
 pub use logger::{
     DEFAULT_MAX_FILE_BYTES, DomainEventLogger, DomainEventLoggerBuilder, Durability, ErrorCounts,
     ErrorKind, FileCounts, FileOpener, LOG_FILE_MODE, LogError, LoggerConfig, ShutdownReport,
