@@ -30,8 +30,9 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use super::rng::SplitMix64;
-use super::sink::{Level, RunWriter};
+use super::sink::RunWriter;
 use crate::Result;
+use basis_events::structured::Level;
 
 /// The position keys of the strategy, `venue:kind:token` as the guide writes them.
 pub const ATOKEN: &str = "aave:aToken:aUSDT";

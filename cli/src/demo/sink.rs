@@ -1,28 +1,25 @@
 //! Where the demo writes: the guide's run directory, its event files and its
-//! component logs.
+//! component logs, all through basis-events' runtime.
 //!
-//! The run directory and its manifest come from basis-events'
-//! `LogDirectoryManager`, and every domain event goes through its
-//! `DomainEventLogger` (buffering, rotation, envelope stamping) on a backtest
-//! engine clock that the simulation sets each tick. Component log lines are
-//! JSON objects in `{component}.log` (`timestamp`, `real_utc_time`, `level`,
-//! `severity`, `component`, `correlation_id`, `pid`, `message`, then the
-//! fields), so the guide's `grep '"severity":"CRITICAL"' *.log` finds them.
+//! `LogDirectoryManager` creates the run directory and its manifest; every
+//! domain event goes through a `DomainEventLogger` and every component log
+//! line through a `StructuredLogger` (JSON lines in `{component}.log`, so the
+//! guide's `grep '"severity":"CRITICAL"' *.log` finds them), both on one
+//! backtest engine clock that the simulation sets each tick.
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use basis_events::run_dir::RunStatus;
+use basis_events::structured::Level;
 use basis_events::time::EngineTime;
 use basis_events::{
-    Component, DomainEvent, DomainEventLogger, EngineClock, ErrorCode, LogDirectoryManager,
-    LoggerConfig, RunLogs, RunOptions, Severity, real_utc_now,
+    Component, ComponentLogs, DomainEvent, DomainEventLogger, EngineClock, ErrorCode,
+    LogDirectoryManager, LoggerConfig, RunLogs, RunOptions, StructuredLogger,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::{Error, Result};
+use crate::Result;
 
 /// What the run is created with.
 #[derive(Debug, Clone)]
@@ -37,48 +34,19 @@ pub struct RunInfo {
     pub max_file_bytes: Option<u64>,
 }
 
-/// A log level of the component logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Warning,
-    Error,
-    Critical,
-}
-
-impl Level {
-    fn as_str(self) -> &'static str {
-        match self {
-            Level::Info => "info",
-            Level::Warning => "warning",
-            Level::Error => "error",
-            Level::Critical => "critical",
-        }
-    }
-
-    /// The level the original system gave each severity.
-    pub fn of(severity: Severity) -> Level {
-        match severity {
-            Severity::Critical => Level::Critical,
-            Severity::High => Level::Error,
-            Severity::Medium => Level::Warning,
-            Severity::Low => Level::Info,
-        }
-    }
-}
-
-/// The open files of one run.
+/// The loggers of one run.
 #[derive(Debug)]
 pub struct RunWriter {
     run: RunLogs,
     clock: EngineClock,
-    logger: DomainEventLogger,
-    logs: BTreeMap<&'static str, BufWriter<File>>,
+    events: DomainEventLogger,
+    logs: ComponentLogs,
+    loggers: BTreeMap<Component, StructuredLogger>,
 }
 
 impl RunWriter {
     /// Creates `{root}/{correlation_id}/{pid}/events/` and the manifest, and
-    /// starts the event logger.
+    /// starts the event logger and the component logs.
     pub fn create(root: &Path, info: RunInfo) -> Result<RunWriter> {
         let run = LogDirectoryManager::with_root(root).create_run_logs(
             RunOptions::new(&info.mode, &info.strategy, info.capital)
@@ -89,16 +57,21 @@ impl RunWriter {
         if let Some(bytes) = info.max_file_bytes {
             config = config.max_file_bytes(bytes);
         }
-        let logger = run
+        let events = run
             .event_logger()
+            .clock(clock.clone())
+            .config(config.clone())
+            .build()?;
+        let logs = ComponentLogs::builder(run.dir(), run.correlation_id(), run.pid())
             .clock(clock.clone())
             .config(config)
             .build()?;
         Ok(RunWriter {
             run,
             clock,
-            logger,
-            logs: BTreeMap::new(),
+            events,
+            logs,
+            loggers: BTreeMap::new(),
         })
     }
 
@@ -111,10 +84,18 @@ impl RunWriter {
     pub fn emit<E: DomainEvent>(&mut self, time: EngineTime, event: E) -> Result<()> {
         // A backtest clock never refuses a time.
         let _ = self.clock.set(time);
-        Ok(self.logger.emit(event)?)
+        Ok(self.events.emit(event)?)
     }
 
-    /// Appends one line to `component`'s log.
+    fn logger(&mut self, component: Component) -> Result<&StructuredLogger> {
+        if !self.loggers.contains_key(&component) {
+            let logger = self.logs.logger(component)?;
+            self.loggers.insert(component, logger);
+        }
+        Ok(&self.loggers[&component])
+    }
+
+    /// Appends one line to `component`'s log at engine time `time`.
     pub fn log(
         &mut self,
         component: Component,
@@ -123,33 +104,9 @@ impl RunWriter {
         message: &str,
         fields: Map<String, Value>,
     ) -> Result<()> {
-        let mut line = Map::new();
-        line.insert("timestamp".into(), json!(time));
-        line.insert("real_utc_time".into(), json!(real_utc_now()));
-        line.insert("level".into(), json!(level.as_str()));
-        if let Some(severity) = fields.get("severity") {
-            line.insert("severity".into(), severity.clone());
-        }
-        line.insert("component".into(), json!(component.name()));
-        line.insert("correlation_id".into(), json!(self.logger.correlation_id()));
-        line.insert("pid".into(), json!(self.logger.pid()));
-        line.insert("message".into(), json!(message));
-        for (key, value) in fields {
-            line.entry(key).or_insert(value);
-        }
-        let path = self.run.dir().join(component.log_file());
-        let file = match self.logs.get_mut(component.log_file()) {
-            Some(file) => file,
-            None => {
-                let file = open_append(&path)?;
-                self.logs.entry(component.log_file()).or_insert(file)
-            }
-        };
-        serde_json::to_writer(&mut *file, &Value::Object(line)).map_err(|source| Error::Json {
-            path: path.clone(),
-            source,
-        })?;
-        file.write_all(b"\n").map_err(Error::io(&path))?;
+        let _ = self.clock.set(time);
+        self.logger(component)?
+            .try_log(level, None, message, fields)?;
         Ok(())
     }
 
@@ -160,37 +117,24 @@ impl RunWriter {
         code: ErrorCode,
         time: EngineTime,
         message: &str,
-        mut fields: Map<String, Value>,
+        fields: Map<String, Value>,
     ) -> Result<()> {
-        fields.insert("error_code".into(), json!(code));
-        fields.insert("severity".into(), json!(code.severity()));
-        self.log(
-            code.component(),
-            time,
-            Level::of(code.severity()),
+        let _ = self.clock.set(time);
+        self.logger(code.component())?.try_log(
+            Level::of_severity(code.severity()),
+            Some(code),
             message,
             fields,
-        )
+        )?;
+        Ok(())
     }
 
-    /// Flushes every file, shuts the logger down and completes the manifest
-    /// with the end time, the status and the event counts per file.
-    pub fn finish(mut self) -> Result<PathBuf> {
-        for (file, writer) in self.logs.iter_mut() {
-            let path = self.run.dir().join(file);
-            writer.flush().map_err(Error::io(&path))?;
-        }
-        let report = self.logger.shutdown()?;
+    /// Flushes and shuts down every logger and completes the manifest with
+    /// the end time, the status and the event counts per file.
+    pub fn finish(self) -> Result<PathBuf> {
+        self.logs.shutdown()?;
+        let report = self.events.shutdown()?;
         self.run.finish(RunStatus::Completed, &report)?;
         Ok(self.run.dir().to_path_buf())
     }
-}
-
-fn open_append(path: &Path) -> Result<BufWriter<File>> {
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(|file| BufWriter::with_capacity(1 << 16, file))
-        .map_err(Error::io(path))
 }
