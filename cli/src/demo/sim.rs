@@ -16,6 +16,11 @@
 //! back a few units short and fails reconciliation; a rate data point is
 //! missing. Each incident is a `SystemErrorEvent` and a line in the
 //! component's `.log`.
+//!
+//! Atomic-group and tight-loop events are built here rather than with the
+//! runtime's `AtomicGroup` guard and `TightLoopTimer`: those measure wall-clock
+//! time, while a backtest's durations are simulated venue latencies that must
+//! come out the same for the same seed.
 
 use basis_events::catalog::{
     AssetExposure, AtomicOperationGroupEvent, DecisionType, ExecutionDeltaEvent, ExpectedDelta,
