@@ -11,3 +11,9 @@ pub use crate::{
     Component, DomainEvent, EngineTime, Envelope, ErrorCode, EventRecord, LoggedBy, RealUtcTime,
     Severity, codes, domain_event,
 };
+
+/// The runtime a component needs to log: its run, its loggers and its clock.
+pub use crate::{
+    ComponentLogs, DomainEventLogger, EngineClock, Fields, LogDirectoryManager, LogError,
+    RunOptions, StructuredLogger,
+};
