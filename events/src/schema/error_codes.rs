@@ -122,8 +122,6 @@ fn anchor(code: &ErrorCode) -> String {
     format!(r#"<a id="{code}"></a>"#)
 }
 
-/// A table cell: one line, pipes escaped.
-
 /// The JSON Schema (draft 2020-12) of an error code, with the registry as
 /// annotations: one `oneOf` branch per code, its message as `title`, its
 /// component, severity and action as `x-` keys, and retired codes marked
