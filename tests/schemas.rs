@@ -58,7 +58,8 @@ fn schemas_are_closed_and_typed() {
     let validator = validator(event);
     let good: Value = serde_json::from_str(&event.example_line().unwrap()).unwrap();
 
-    let mutations: [(&str, fn(&mut Value)); 6] = [
+    type Mutation = (&'static str, fn(&mut Value));
+    let mutations: [Mutation; 6] = [
         ("an unknown key", |v| {
             v["surprise"] = json!(1);
         }),
