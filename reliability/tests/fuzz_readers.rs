@@ -1,0 +1,443 @@
+//! The readers fuzzed: `validate`, `export` and the query commands over
+//! event files holding arbitrary bytes or valid lines with structured
+//! mutations (truncation, byte flips, inserted newlines, invalid UTF-8, NUL,
+//! deleted ranges, duplicated lines), in the live file or in a rotated
+//! segment. No nightly toolchain in CI, so this is a proptest; a
+//! `cargo fuzz` target for longer runs is in `reliability/fuzz/`.
+//!
+//! Whatever the bytes, no reader panics, and each bad line is reported with
+//! `file:line`:
+//! - `validate` reports every line that is not a valid event (a superset:
+//!   it also checks the schema and the envelope), a torn last line of a live
+//!   file as a torn tail and nothing else as one;
+//! - `export` skips exactly the lines that are not valid events, naming each
+//!   `file:line`, and exports every other one;
+//! - `failures` warns at `file:line` for exactly the bad lines its prefilter
+//!   selects (those mentioning `"failed"`), and finds the same rows and
+//!   warnings however the file is split across threads; `stats` counts every
+//!   line once; `errors`, `positions` and `trace` name `file:line` in every
+//!   warning.
+//!
+//! 256 cases (24 for export) by default; `BASIS_LONG_TESTS=1` runs 4096 (256).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use basis_events::DomainEvent;
+use basis_events::catalog::{
+    OperationExecutionEvent, OperationStatus, PositionSnapshot, SystemErrorEvent,
+    TightLoopExecutionEvent,
+};
+use basis_log::export::{ExportOptions, export};
+use basis_log::query::{errors, failures, positions, stats, trace};
+use basis_log::run::Run;
+use basis_log::validate::{ProblemKind, validate_paths};
+use basis_reliability::long_tests;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+const FILES: [&str; 4] = [
+    OperationExecutionEvent::FILE,
+    PositionSnapshot::FILE,
+    SystemErrorEvent::FILE,
+    TightLoopExecutionEvent::FILE,
+];
+
+/// A run with valid events in each of [`FILES`]; returns the valid bytes of
+/// each file.
+fn valid_run(dir: &Path) -> Vec<Vec<u8>> {
+    let logger = basis_events::DomainEventLogger::new(dir, "fuzz", 1000).unwrap();
+    let failed = OperationExecutionEvent {
+        status: OperationStatus::Failed,
+        error_message: Some("venue timeout".to_owned()),
+        ..OperationExecutionEvent::example().unwrap()
+    };
+    for i in 0..3 {
+        logger
+            .emit(OperationExecutionEvent::example().unwrap())
+            .unwrap();
+        logger.emit(failed.clone()).unwrap();
+        logger.emit(PositionSnapshot::example().unwrap()).unwrap();
+        logger.emit(SystemErrorEvent::example().unwrap()).unwrap();
+        logger
+            .emit(TightLoopExecutionEvent {
+                retry_count: i,
+                ..TightLoopExecutionEvent::example().unwrap()
+            })
+            .unwrap();
+    }
+    logger.shutdown().unwrap();
+    FILES
+        .iter()
+        .map(|f| fs::read(dir.join("events").join(f)).unwrap())
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Truncate(usize),
+    Flip(usize, u8),
+    Newline(usize),
+    Insert(usize, Vec<u8>),
+    Delete(usize, usize),
+    DuplicateLine(usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let junk = prop_oneof![
+        Just(vec![0xff]),
+        Just(vec![0xc3]),
+        Just(vec![0xed, 0xa0, 0x80]),
+        Just(vec![0xf4, 0x90, 0x80, 0x80]),
+        Just(vec![0]),
+        Just(b"\r".to_vec()),
+        Just(b"{".to_vec()),
+        Just(b"}".to_vec()),
+        Just(b"\"".to_vec()),
+        Just(b"\\".to_vec()),
+        Just(b"null".to_vec()),
+        Just(b"\"status\":\"failed\"".to_vec()),
+        Just(b"1e999".to_vec()),
+        Just(b"NaN".to_vec()),
+        Just(b"\n\n".to_vec()),
+        prop::collection::vec(any::<u8>(), 1..16),
+    ];
+    prop_oneof![
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), 1..=255u8).prop_map(|(i, x)| Mutation::Flip(i, x)),
+        any::<usize>().prop_map(Mutation::Newline),
+        (any::<usize>(), junk).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        (any::<usize>(), 1..64usize).prop_map(|(i, n)| Mutation::Delete(i, n)),
+        any::<usize>().prop_map(Mutation::DuplicateLine),
+    ]
+}
+
+fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+    for m in mutations {
+        let at = |i: usize, len: usize| if len == 0 { 0 } else { i % (len + 1) };
+        match m {
+            Mutation::Truncate(i) => {
+                let i = at(*i, bytes.len());
+                bytes.truncate(i);
+            }
+            Mutation::Flip(i, x) if !bytes.is_empty() => {
+                let i = i % bytes.len();
+                bytes[i] ^= x;
+            }
+            Mutation::Flip(..) => {}
+            Mutation::Newline(i) => {
+                let i = at(*i, bytes.len());
+                bytes.insert(i, b'\n');
+            }
+            Mutation::Insert(i, junk) => {
+                let i = at(*i, bytes.len());
+                bytes.splice(i..i, junk.iter().copied());
+            }
+            Mutation::Delete(i, n) => {
+                let i = at(*i, bytes.len());
+                let end = (i + n).min(bytes.len());
+                bytes.drain(i..end);
+            }
+            Mutation::DuplicateLine(i) => {
+                let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+                if !lines.is_empty() {
+                    let line = lines[i % lines.len()].to_vec();
+                    bytes.extend_from_slice(&line);
+                }
+            }
+        }
+    }
+    bytes
+}
+
+/// A fuzz case: which file, what bytes, live file or rotated segment.
+#[derive(Debug, Clone)]
+struct Case {
+    file: usize,
+    content: Content,
+    segment: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Content {
+    Raw(Vec<u8>),
+    Mutated(Vec<Mutation>),
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        0..FILES.len(),
+        prop_oneof![
+            1 => prop::collection::vec(any::<u8>(), 0..1024).prop_map(Content::Raw),
+            3 => prop::collection::vec(mutation(), 1..6).prop_map(Content::Mutated),
+        ],
+        prop::bool::weighted(0.25),
+    )
+        .prop_map(|(file, content, segment)| Case {
+            file,
+            content,
+            segment,
+        })
+}
+
+/// One line of the fuzzed file, as the oracle sees it.
+#[derive(Debug)]
+struct OracleLine {
+    number: u64,
+    bytes: Vec<u8>,
+    ok: bool,
+    torn: bool,
+}
+
+/// Splits `bytes` into lines and judges each with the registered typed
+/// parse (what `export` and the queries use).
+fn oracle(file: &str, bytes: &[u8]) -> Vec<OracleLine> {
+    let info = basis_events::event_for_file(file).unwrap();
+    let mut out = Vec::new();
+    for (i, chunk) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        let torn = !chunk.ends_with(b"\n");
+        let line = if torn {
+            chunk
+        } else {
+            &chunk[..chunk.len() - 1]
+        };
+        let ok = std::str::from_utf8(line)
+            .ok()
+            .is_some_and(|text| !text.trim().is_empty() && info.parse_line(text).is_ok());
+        out.push(OracleLine {
+            number: i as u64 + 1,
+            bytes: line.to_vec(),
+            ok,
+            torn,
+        });
+    }
+    out
+}
+
+/// Line numbers a list of messages names for `path` (`{path}:{line}:`).
+fn lines_named(messages: &[String], path: &Path) -> Result<BTreeSet<u64>, TestCaseError> {
+    let prefix = format!("{}:", path.display());
+    let mut lines = BTreeSet::new();
+    for message in messages {
+        if let Some(rest) = message.strip_prefix(&prefix) {
+            let number = rest.split(':').next().unwrap_or_default();
+            let number: u64 = number
+                .parse()
+                .map_err(|_| TestCaseError::fail(format!("no line number in {message}")))?;
+            lines.insert(number);
+        }
+    }
+    Ok(lines)
+}
+
+/// Writes the case into the run: the fuzzed bytes in the live file, or in
+/// segment 1 with the valid bytes in the live file. Returns the fuzzed path.
+fn install(run: &Path, valid: &[Vec<u8>], case: &Case) -> (PathBuf, Vec<u8>) {
+    let events = run.join("events");
+    let file = FILES[case.file];
+    let bytes = match &case.content {
+        Content::Raw(bytes) => bytes.clone(),
+        Content::Mutated(mutations) => apply(valid[case.file].clone(), mutations),
+    };
+    for (name, original) in FILES.iter().zip(valid) {
+        fs::write(events.join(name), original).unwrap();
+        let _ = fs::remove_file(events.join(basis_events::read::segment_name(name, 1)));
+    }
+    let path = if case.segment {
+        events.join(basis_events::read::segment_name(file, 1))
+    } else {
+        events.join(file)
+    };
+    fs::write(&path, &bytes).unwrap();
+    (path.canonicalize().unwrap(), bytes)
+}
+
+fn check_validate_and_queries(
+    run: &Path,
+    valid: &[Vec<u8>],
+    case: &Case,
+) -> Result<(), TestCaseError> {
+    let (path, bytes) = install(run, valid, case);
+    let file = FILES[case.file];
+    let lines = oracle(file, &bytes);
+    let live = !case.segment;
+    let bad: BTreeSet<u64> = lines.iter().filter(|l| !l.ok).map(|l| l.number).collect();
+
+    // validate
+    let report = validate_paths(&[run.to_owned()])
+        .map_err(|err| TestCaseError::fail(format!("validate failed: {err}")))?;
+    let mine: Vec<_> = report.problems.iter().filter(|p| p.path == path).collect();
+    let reported: BTreeSet<u64> = mine.iter().map(|p| p.line).collect();
+    prop_assert!(
+        bad.is_subset(&reported),
+        "validate missed bad lines {:?} (reported {:?})",
+        bad.difference(&reported).collect::<Vec<_>>(),
+        reported
+    );
+    for problem in &mine {
+        prop_assert!(
+            problem.line >= 1 && problem.line <= lines.len() as u64,
+            "{problem}"
+        );
+        let line = &lines[problem.line as usize - 1];
+        let torn_tail = problem.kind == ProblemKind::TornTail;
+        prop_assert_eq!(torn_tail, line.torn && live, "{}", problem);
+        prop_assert!(
+            problem
+                .to_string()
+                .starts_with(&format!("{}:{}: ", path.display(), problem.line)),
+            "{}",
+            problem
+        );
+    }
+    // The other files are untouched and valid.
+    prop_assert!(
+        report.problems.iter().all(|p| p.path == path),
+        "{:?}",
+        report.problems
+    );
+    let checked = report.files.iter().find(|f| f.path == path).unwrap();
+    prop_assert_eq!(checked.lines, lines.len() as u64);
+
+    let run_handle = Run::open(run).map_err(|err| TestCaseError::fail(err.to_string()))?;
+
+    // stats counts every line once, a torn tail of a live file apart.
+    let stats = stats::stats(&run_handle).map_err(|err| TestCaseError::fail(err.to_string()))?;
+    let file_stats = stats.event_files.iter().find(|f| f.file == file).unwrap();
+    let valid_lines = oracle(file, &valid[case.file]).len() as u64;
+    let expected_lines = lines.len() as u64 + if case.segment { valid_lines } else { 0 };
+    prop_assert_eq!(file_stats.lines + file_stats.torn_tails, expected_lines);
+    prop_assert!(file_stats.torn_tails <= 1);
+
+    // failures: exactly the bad lines its prefilter selects.
+    let found =
+        failures::failures(&run_handle).map_err(|err| TestCaseError::fail(err.to_string()))?;
+    if file == OperationExecutionEvent::FILE {
+        let expected: BTreeSet<u64> = lines
+            .iter()
+            .filter(|l| !l.ok && l.bytes.windows(8).any(|w| w == b"\"failed\""))
+            .map(|l| l.number)
+            .collect();
+        let warned = lines_named(&found.warnings, &path)?;
+        prop_assert_eq!(warned, expected, "{:?}", found.warnings);
+        // The same rows and warnings however the file is split.
+        let mut one = failures::Failures::default();
+        failures::failures_in_parts(&path, live, 1, &mut one)
+            .map_err(|err| TestCaseError::fail(err.to_string()))?;
+        for parts in [2, 3, 7] {
+            let mut many = failures::Failures::default();
+            failures::failures_in_parts(&path, live, parts, &mut many)
+                .map_err(|err| TestCaseError::fail(err.to_string()))?;
+            let rows = |f: &failures::Failures| {
+                f.failures
+                    .iter()
+                    .map(|r| r.location.clone())
+                    .collect::<Vec<_>>()
+            };
+            prop_assert_eq!(rows(&many), rows(&one), "{} parts", parts);
+            prop_assert_eq!(&many.warnings, &one.warnings, "{} parts", parts);
+        }
+    }
+
+    // The other queries: no panic, and every warning names file:line.
+    let listed = errors::errors(&run_handle, &errors::ErrorFilter::default())
+        .map_err(|err| TestCaseError::fail(err.to_string()))?;
+    let mut warnings = found.warnings.clone();
+    warnings.extend(listed.warnings);
+    match positions::positions(&run_handle, "aave:aToken:aUSDT") {
+        Ok(history) => warnings.extend(history.warnings),
+        Err(basis_log::Error::NotFound(_)) => {}
+        Err(err) => return Err(TestCaseError::fail(format!("positions: {err}"))),
+    }
+    match trace::trace(&run_handle, "supply_001") {
+        Ok(trace) => warnings.extend(trace.warnings),
+        Err(basis_log::Error::NotFound(_)) => {}
+        Err(err) => return Err(TestCaseError::fail(format!("trace: {err}"))),
+    }
+    for warning in &warnings {
+        let named = lines_named(std::slice::from_ref(warning), &path)?;
+        prop_assert_eq!(
+            named.len(),
+            1,
+            "a warning without {}:line: {}",
+            path.display(),
+            warning
+        );
+        prop_assert!(
+            named.iter().all(|n| bad.contains(n)),
+            "a good line warned: {}",
+            warning
+        );
+    }
+    Ok(())
+}
+
+fn check_export(
+    run: &Path,
+    valid: &[Vec<u8>],
+    case: &Case,
+    out: &Path,
+) -> Result<(), TestCaseError> {
+    let (path, bytes) = install(run, valid, case);
+    let file = FILES[case.file];
+    let lines = oracle(file, &bytes);
+    let bad: BTreeSet<u64> = lines.iter().filter(|l| !l.ok).map(|l| l.number).collect();
+    let outcome = export(&ExportOptions {
+        run_dir: run.to_owned(),
+        to: Some(out.to_owned()),
+        results_root: out.to_owned(),
+        force: true,
+    })
+    .map_err(|err| TestCaseError::fail(format!("export failed: {err}")))?;
+    let skipped = lines_named(&outcome.skipped, &path)?;
+    prop_assert_eq!(&skipped, &bad, "{:?}", outcome.skipped);
+    let summary = outcome
+        .summary
+        .files
+        .iter()
+        .find(|f| f.file == file)
+        .unwrap();
+    let good = lines.len() as u64 - bad.len() as u64;
+    let valid_lines = if case.segment {
+        oracle(file, &valid[case.file]).len() as u64
+    } else {
+        0
+    };
+    prop_assert_eq!(summary.events, good + valid_lines);
+    prop_assert_eq!(summary.skipped_lines + summary.torn_tails, bad.len() as u64);
+    Ok(())
+}
+
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+#[test]
+fn validate_and_the_queries_never_panic_and_name_file_and_line_of_each_bad_line() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let run = sandbox.path().join("logs").join("fuzz").join("1000");
+    let valid = valid_run(&run);
+    let cases = if long_tests() { 4096 } else { 256 };
+    runner(cases)
+        .run(&case(), |case| {
+            check_validate_and_queries(&run, &valid, &case)
+        })
+        .unwrap();
+}
+
+#[test]
+fn export_never_panics_and_skips_exactly_the_bad_lines_naming_each() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let run = sandbox.path().join("logs").join("fuzz").join("1000");
+    let valid = valid_run(&run);
+    let out = sandbox.path().join("results").join("fuzz");
+    let cases = if long_tests() { 256 } else { 24 };
+    runner(cases)
+        .run(&case(), |case| check_export(&run, &valid, &case, &out))
+        .unwrap();
+}
