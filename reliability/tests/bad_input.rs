@@ -220,11 +220,14 @@ fn export_with_force_replaces_a_planted_symlink_not_what_it_points_to() {
 
 // === non-finite floats ===
 
+/// Emits one event through a logger.
+type Emit = Box<dyn Fn(&DomainEventLogger) -> Result<(), LogError>>;
+
 /// One event with a non-finite float planted at `path`.
 struct Planted {
     path: &'static str,
-    emit: Box<dyn Fn(&DomainEventLogger) -> Result<(), LogError>>,
-    good: Box<dyn Fn(&DomainEventLogger) -> Result<(), LogError>>,
+    emit: Emit,
+    good: Emit,
     file: &'static str,
 }
 

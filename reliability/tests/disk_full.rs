@@ -120,11 +120,11 @@ fn emit_phase(logger: &DomainEventLogger, stream: u32, n: u64, tally: &mut Tally
                 tally.error(&err);
             }
         }
-        if seq % 20 == 19 {
-            if let Err(err) = logger.flush() {
-                tally.lost += err.lost_events();
-                tally.error(&err);
-            }
+        if seq % 20 == 19
+            && let Err(err) = logger.flush()
+        {
+            tally.lost += err.lost_events();
+            tally.error(&err);
         }
     }
     if let Err(err) = logger.flush() {
