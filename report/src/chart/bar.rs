@@ -70,7 +70,7 @@ pub(crate) fn bar_chart(chart: &BarChart<'_>) -> Result<Option<String>, ReportEr
 fn draw(chart: &BarChart<'_>, max: f64, svg: &mut String) -> Result<(), String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let n = chart.categories.len();
-    let height = 70 + 30 * u32::try_from(n).unwrap_or(u32::MAX / 64).min(64);
+    let height = 84 + 30 * u32::try_from(n).unwrap_or(u32::MAX / 64).min(64);
     let widest = chart
         .categories
         .iter()
@@ -86,7 +86,8 @@ fn draw(chart: &BarChart<'_>, max: f64, svg: &mut String) -> Result<(), String> 
     let mut ctx = ChartBuilder::on(&root)
         .margin(12)
         .margin_right(36)
-        .x_label_area_size(32)
+        // Room for the tick labels and, under them, what the bars count.
+        .x_label_area_size(46)
         .y_label_area_size(label_area)
         .build_cartesian_2d(0.0..max * 1.08, 0.0..rows)
         .map_err(|e| text(&e))?;

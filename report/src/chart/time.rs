@@ -1,5 +1,6 @@
 //! Values over engine time: lines for series, shapes for marked events.
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::{HEIGHT, Key, LegendItem, WIDTH, accessible, draw_error, palette};
@@ -53,7 +54,14 @@ pub(crate) struct TimeChart<'a> {
     /// Start the y axis at zero (durations, counts) rather than at the
     /// data's minimum.
     pub zero_based: bool,
+    /// Use a logarithmic y axis when the positive values span more than
+    /// [`LOG_RATIO`]: for durations, where one 30 s timeout would otherwise
+    /// flatten every 100 ms operation onto the axis.
+    pub log_if_wide: bool,
 }
+
+/// The spread of values past which [`TimeChart::log_if_wide`] takes effect.
+const LOG_RATIO: f64 = 20.0;
 
 impl TimeChart<'_> {
     /// The key to the chart's colours and shapes, drawn in HTML under it so
@@ -136,6 +144,34 @@ impl TimeChart<'_> {
     }
 }
 
+impl TimeChart<'_> {
+    /// Whether the chart is drawn on a logarithmic y axis.
+    pub(crate) fn is_log(&self) -> bool {
+        self.log_range().is_some()
+    }
+
+    /// The y range of a logarithmic axis, if this chart wants one and its
+    /// values are positive and spread wide enough.
+    fn log_range(&self) -> Option<(f64, f64)> {
+        if !self.log_if_wide || self.y_range.is_some() {
+            return None;
+        }
+        let values = self.points().map(|(_, v)| *v).filter(|v| v.is_finite());
+        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        if lo <= 0.0 || hi / lo < LOG_RATIO {
+            return None;
+        }
+        let lo = (lo / 1.5).max(LOG_FLOOR);
+        let hi = (hi * 1.5).min(VALUE_LIMIT);
+        (hi > lo).then_some((lo, hi))
+    }
+}
+
+/// The bottom of a logarithmic axis: a microsecond, in milliseconds.
+const LOG_FLOOR: f64 = 1e-3;
+
 /// Values beyond this are drawn at the edge of the chart (the tables keep
 /// them): no amount of this engine is a trillion, and plotters' tick
 /// computation does not terminate on ranges near `f64::MAX`.
@@ -169,16 +205,26 @@ pub(crate) fn time_chart(chart: &TimeChart<'_>) -> Result<Option<String>, Report
         return Ok(None);
     };
     let mut svg = String::new();
-    draw(chart, (x0, x1), (y0, y1), &mut svg).map_err(draw_error(chart.id))?;
+    let drawn = match chart.log_range() {
+        Some((y0, y1)) => draw(chart, (x0, x1), (y0..y1).log_scale(), (y0, y1), &mut svg),
+        None => draw(chart, (x0, x1), y0..y1, (y0, y1), &mut svg),
+    };
+    drawn.map_err(draw_error(chart.id))?;
     Ok(Some(accessible(&svg, chart.id, chart.title, &chart.desc)))
 }
 
-fn draw(
+/// Draws on a linear (`y0..y1`) or logarithmic y axis.
+fn draw<Y>(
     chart: &TimeChart<'_>,
     (x0, x1): (Time, Time),
+    y_axis: Y,
     (y0, y1): (f64, f64),
     svg: &mut String,
-) -> Result<(), String> {
+) -> Result<(), String>
+where
+    Y: AsRangedCoord<Value = f64>,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| text(&e))?;
@@ -187,12 +233,14 @@ fn draw(
         .margin_right(36)
         .x_label_area_size(32)
         .y_label_area_size(78)
-        .build_cartesian_2d(x0..x1, y0..y1)
+        .build_cartesian_2d(x0..x1, y_axis)
         .map_err(|e| text(&e))?;
 
     let span = (x1 - x0).num_seconds();
     let x_fmt = move |t: &Time| format::axis_time(t, span);
-    let y_fmt = move |v: &f64| format::axis_number(*v, y1 - y0);
+    // On a log axis each label gets the decimals its own size needs.
+    let log = chart.is_log();
+    let y_fmt = move |v: &f64| format::axis_number(*v, if log { *v } else { y1 - y0 });
     ctx.configure_mesh()
         .max_light_lines(1)
         .bold_line_style(palette::GRID)
@@ -258,6 +306,7 @@ mod tests {
             markers,
             y_range: None,
             zero_based: false,
+            log_if_wide: false,
         }
     }
 
@@ -322,6 +371,30 @@ mod tests {
             ));
             assert!(svg.is_ok(), "{values:?}: {svg:?}");
         }
+    }
+
+    #[test]
+    fn wide_durations_get_a_log_axis() {
+        let points = vec![(at(1), 100.0), (at(2), 120.0), (at(3), 30_000.0)];
+        let mut wide = chart(
+            vec![],
+            vec![Marker {
+                name: "operation".to_owned(),
+                color: palette::GREY,
+                shape: Shape::Dot,
+                points,
+            }],
+        );
+        wide.log_if_wide = true;
+        let svg = time_chart(&wide).unwrap().unwrap();
+        // Powers of ten are the ticks of a log axis, not of a linear one
+        // from 0 to 30,000.
+        for label in ["\n100\n", "\n1,000\n", "\n10,000\n"] {
+            assert!(svg.contains(label), "{label:?} in {svg}");
+        }
+        wide.log_if_wide = false;
+        let svg = time_chart(&wide).unwrap().unwrap();
+        assert!(!svg.contains("\n1,000\n"), "{svg}");
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub(crate) fn section(
         markers: Vec::new(),
         y_range: None,
         zero_based: false,
+        log_if_wide: false,
     };
     let mut table = Table::new(
         "USD value per asset (ExposureSnapshot.asset_exposures.*.usd_value) and net delta",

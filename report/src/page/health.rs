@@ -63,6 +63,7 @@ pub(crate) fn section(
         markers,
         y_range: (!rows.is_empty()).then_some((0.0, 1.05)),
         zero_based: true,
+        log_if_wide: false,
     };
     let mut table = Table::new(
         "Health checks (HealthStatusEvent)",

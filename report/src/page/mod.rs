@@ -340,7 +340,7 @@ figure.chart{margin:18px 0 8px}
 .gaps li{margin:2px 0}
 table{border-collapse:collapse;font-size:.88rem;width:100%}
 caption{text-align:left;color:var(--muted);padding:4px 0}
-td:first-child{white-space:nowrap}
+td:first-child,a.error-code{white-space:nowrap}
 th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 thead th{position:sticky;top:0;background:#f7f7f7}
 .num{text-align:right;font-variant-numeric:tabular-nums}

@@ -229,6 +229,7 @@ fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup,
         ],
         y_range: None,
         zero_based: true,
+        log_if_wide: true,
     };
 
     // The chart's numbers: every marked event, then the sampled operations.
@@ -336,6 +337,9 @@ fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup,
             .count(),
         format::count(retried_all.len(), "tight-loop cycle")
     ));
+    if chart.is_log() {
+        note.push_str(" Logarithmic axis: the durations span more than twentyfold.");
+    }
     let figure = Figure {
         id: chart.id,
         title: chart.title,

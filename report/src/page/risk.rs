@@ -147,6 +147,7 @@ fn health_factor(
         }],
         y_range: (!rows.is_empty()).then_some((bottom - pad, top + pad)),
         zero_based: false,
+        log_if_wide: false,
     };
     let mut note = sampling_note(keep.len(), rows.len(), "risk assessments");
     if capped {
@@ -226,6 +227,7 @@ fn ltv_against_threshold(
         }],
         y_range: (!rows.is_empty()).then_some((0.0, (top * 1.1).max(0.1))),
         zero_based: true,
+        log_if_wide: false,
     };
     let mut table = Table::new(
         "LTV and liquidation threshold (RiskAssessment)",

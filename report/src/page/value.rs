@@ -57,6 +57,7 @@ fn total_value(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Marku
         markers: Vec::new(),
         y_range: None,
         zero_based: false,
+        log_if_wide: false,
     };
     let mut table = Table::new(
         "Total value of all positions (PositionSnapshot.total_value_usd)",
@@ -154,6 +155,7 @@ fn pnl(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup, Repor
         markers: Vec::new(),
         y_range: None,
         zero_based: false,
+        log_if_wide: false,
     };
     let mut table = Table::new(
         "Total P&L and attribution (PnLCalculation), USD",

@@ -222,8 +222,12 @@ async function main() {
     if (args.screenshot) {
       const clipHeight = args['clip-height'] ? Number(args['clip-height']) : null;
       if (clipHeight) {
-        await page.setViewportSize({ width: 1280, height: clipHeight });
-        await page.screenshot({ path: args.screenshot });
+        // The top of the page, whatever the chart checks scrolled to.
+        await page.screenshot({
+          path: args.screenshot,
+          fullPage: true,
+          clip: { x: 0, y: 0, width: 1280, height: clipHeight },
+        });
       } else {
         await page.screenshot({ path: args.screenshot, fullPage: true });
       }
