@@ -152,6 +152,36 @@ fn test_many_threads_exact_counts_and_per_thread_order() {
 }
 
 #[test]
+fn test_a_tiny_queue_mixes_caller_and_writer_serialization_in_order() {
+    // With 8 places in the queue the writer is nearly always "behind", so
+    // callers serialize most lines themselves; some still go as events.
+    let dir = tempfile::tempdir().unwrap();
+    let logger = DomainEventLogger::builder(dir.path(), "abc123", 1)
+        .config(LoggerConfig::default().queue_events(8))
+        .build()
+        .unwrap();
+    thread::scope(|scope| {
+        for t in 0..3u32 {
+            let logger = logger.clone();
+            scope.spawn(move || {
+                for i in 0..4_000 {
+                    logger.emit(tight_loop(format!("t{t}"), i)).unwrap();
+                }
+            });
+        }
+    });
+    logger.shutdown().unwrap();
+    let read = records::<TightLoopExecutionEvent>(&dir.path().join("events"));
+    assert_eq!(read.len(), 12_000);
+    let mut next = [0u32; 3];
+    for record in &read {
+        let t: usize = record.operation_id[1..].parse().unwrap();
+        assert_eq!(record.retry_count, next[t], "thread {t} out of order");
+        next[t] += 1;
+    }
+}
+
+#[test]
 fn test_rotation_under_load_keeps_every_line_once_and_whole() {
     let dir = tempfile::tempdir().unwrap();
     let max = 64 * 1024;

@@ -7,7 +7,10 @@
 //! engine clock, `real_utc_time` from the wall clock, each read once;
 //! `correlation_id` and `pid` from the run), checks the event for
 //! non-finite floats, and hands it to the logger's writer thread over a
-//! bounded queue. The writer thread serializes it into its file's buffer.
+//! bounded queue. The writer thread serializes it into its file's buffer;
+//! when the writer falls behind (a quarter of the queue waits), callers
+//! serialize their lines themselves and queue the bytes, so under load the
+//! work spreads over the cores.
 //! What happens next depends on the [`Durability`]:
 //!
 //! - **Buffered** (the guide's default): a file's buffer is written when it
@@ -212,6 +215,12 @@ impl DomainEventLogger {
         })?;
         let queued = Queued { slot, stamp, event };
         if inner.writer.is_queued() {
+            if inner.writer.is_behind() {
+                // The writer is the bottleneck: serialize here, in parallel.
+                let mut line = inner.writer.line_buffer();
+                queued.render(&inner.envelope_tail, &mut line)?;
+                return inner.writer.enqueue_rendered(slot, line);
+            }
             return inner.writer.enqueue(Box::new(queued));
         }
         let slot = inner.writer.slot_at(slot).ok_or(LogError::UnknownEvent {

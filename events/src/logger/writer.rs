@@ -49,6 +49,8 @@ pub(crate) trait Render: Send {
 
 enum Msg {
     Line(Box<dyn Render>),
+    /// A line the caller serialized itself, for the file of this index.
+    Rendered(usize, Vec<u8>),
     Flush(mpsc::SyncSender<Result<(), LogError>>),
     Stop,
 }
@@ -58,9 +60,18 @@ enum Msg {
 /// The writer takes everything queued at once, so a caller that found the
 /// queue full wakes up to a whole queue of room: under load, callers and
 /// writer hand over batches instead of waking each other once per event.
+/// A caller wakes a sleeping writer only for a flush or a stop, or once
+/// [`WAKE_BACKLOG`] lines wait; otherwise the writer takes the queue on its
+/// own every half flush interval. A wake-up is a system call: this keeps it
+/// off all but a few emits.
+/// How many lines wait before a caller wakes the writer thread.
+const WAKE_BACKLOG: usize = 512;
+
 struct Queue {
     state: Mutex<QueueState>,
     capacity: usize,
+    /// How many messages wait, read without the lock.
+    backlog: AtomicUsize,
     /// Signalled when the writer took the queue.
     not_full: Condvar,
     /// Signalled when something arrives while the writer waits.
@@ -83,6 +94,7 @@ impl Queue {
                 woken: false,
             }),
             capacity,
+            backlog: AtomicUsize::new(0),
             not_full: Condvar::new(),
             not_empty: Condvar::new(),
         }
@@ -103,8 +115,11 @@ impl Queue {
                 }
             }
         }
+        let urgent = matches!(msg, Msg::Flush(_) | Msg::Stop);
         state.items.push_back(msg);
-        if state.writer_waiting {
+        self.backlog.store(state.items.len(), Ordering::Relaxed);
+        if state.writer_waiting && (urgent || state.items.len() >= WAKE_BACKLOG.min(self.capacity))
+        {
             state.writer_waiting = false;
             self.not_empty.notify_one();
         }
@@ -133,6 +148,7 @@ impl Queue {
         state.woken = false;
         let was_full = state.items.len() >= self.capacity;
         std::mem::swap(&mut state.items, into);
+        self.backlog.store(0, Ordering::Relaxed);
         drop(state);
         if was_full {
             self.not_full.notify_all();
@@ -155,8 +171,15 @@ pub(crate) struct Writer {
     /// Bytes every queued line carries after its timestamps
     /// (`,"correlation_id":"…","pid":N` for events).
     envelope_tail: Box<[u8]>,
+    /// Buffers of caller-serialized lines, handed back by the writer thread:
+    /// allocating on one thread and freeing on another makes the allocator
+    /// contend.
+    line_pool: Mutex<Vec<Vec<u8>>>,
     pub(crate) errors: ErrorReporter,
 }
+
+/// How many spare line buffers the pool keeps.
+const LINE_POOL: usize = 4096;
 
 /// Lines written and lost per file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -193,6 +216,7 @@ impl Writer {
             thread: Mutex::new(None),
             thread_id: OnceLock::new(),
             envelope_tail: envelope_tail.into_boxed_slice(),
+            line_pool: Mutex::new(Vec::new()),
             errors: ErrorReporter::new(what),
         });
         if threaded {
@@ -255,6 +279,10 @@ impl Writer {
 
     /// Hands a line to the writer thread; waits while the queue is full.
     pub(crate) fn enqueue(&self, line: Box<dyn Render>) -> Result<(), LogError> {
+        self.enqueue_msg(Msg::Line(line))
+    }
+
+    fn enqueue_msg(&self, msg: Msg) -> Result<(), LogError> {
         let Some(queue) = &self.queue else {
             return Err(LogError::Shutdown);
         };
@@ -264,12 +292,34 @@ impl Writer {
         let result = if self.is_closed() {
             Err(LogError::Shutdown)
         } else {
-            queue
-                .push(Msg::Line(line), None)
-                .map_err(|_| LogError::Shutdown)
+            queue.push(msg, None).map_err(|_| LogError::Shutdown)
         };
         self.inflight.fetch_sub(1, Ordering::SeqCst);
         result
+    }
+
+    /// Whether the writer thread is behind: more than a quarter of the queue
+    /// waits. A caller then serializes its line itself
+    /// ([`Writer::enqueue_rendered`]), so the work spreads over the cores
+    /// instead of piling up on the writer.
+    pub(crate) fn is_behind(&self) -> bool {
+        self.queue
+            .as_ref()
+            .is_some_and(|queue| queue.backlog.load(Ordering::Relaxed) > queue.capacity / 4)
+    }
+
+    /// An empty buffer for a line the caller serializes itself.
+    pub(crate) fn line_buffer(&self) -> Vec<u8> {
+        self.line_pool
+            .lock()
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(512))
+    }
+
+    /// Hands a line the caller serialized to the writer thread, in queue
+    /// order with the other lines; waits while the queue is full.
+    pub(crate) fn enqueue_rendered(&self, slot: usize, line: Vec<u8>) -> Result<(), LogError> {
+        self.enqueue_msg(Msg::Rendered(slot, line))
     }
 
     /// Appends one line (ending in `\n`) serialized by the caller: buffered,
@@ -525,6 +575,11 @@ impl Writer {
             self.defer(slot, error);
             return;
         }
+        self.append_rendered(slot, line);
+    }
+
+    /// Appends a whole line to its file's batch; writes the batch when full.
+    fn append_rendered(&self, slot: &Slot, line: &[u8]) {
         let pushed = slot.pending.lock().push(line, self.config.batch_events);
         if let Pushed::BatchFull = pushed
             && let Err(error) = self.drain(slot, false)
@@ -542,10 +597,21 @@ impl Writer {
         }
     }
 
-    /// Writes full batches and batches older than the flush interval;
-    /// returns how long until the next one is due.
+    /// How old a batch may get before the writer thread writes it: the
+    /// flush interval, or half of it when lines may also wait up to half an
+    /// interval in the queue, so no line waits longer than the interval.
+    fn batch_age_limit(&self) -> Duration {
+        if self.is_queued() {
+            self.config.flush_interval / 2
+        } else {
+            self.config.flush_interval
+        }
+    }
+
+    /// Writes full batches and batches older than the age limit; returns
+    /// how long until the next one is due (at most the age limit).
     fn run_timers(&self) -> Duration {
-        let interval = self.config.flush_interval;
+        let interval = self.batch_age_limit();
         let mut sleep = interval;
         let now = Instant::now();
         for slot in self.slots() {
@@ -577,18 +643,38 @@ fn run_worker(writer: &Writer) {
     let mut slots = writer.slots();
     let mut line = Vec::with_capacity(1024);
     let mut batch = VecDeque::new();
-    let mut sleep = writer.config.flush_interval;
+    let mut spare = Vec::new();
+    let mut sleep = writer.batch_age_limit();
     loop {
         queue.take(&mut batch, sleep);
         for msg in batch.drain(..) {
             match msg {
                 Msg::Line(queued) => writer.render_queued(&*queued, &mut slots, &mut line),
+                Msg::Rendered(index, rendered) => {
+                    if index >= slots.len() {
+                        slots = writer.slots();
+                    }
+                    if let Some(slot) = slots.get(index) {
+                        writer.append_rendered(slot, &rendered);
+                    }
+                    spare.push(rendered);
+                }
                 Msg::Flush(reply) => {
                     let _ = reply.send(writer.flush_slots());
                 }
                 // Everything queued before Stop was rendered; shutdown
                 // writes the batches.
                 Msg::Stop => return,
+            }
+        }
+        if !spare.is_empty() {
+            let mut pool = writer.line_pool.lock();
+            for mut line in spare.drain(..) {
+                if pool.len() >= LINE_POOL || line.capacity() > 1 << 16 {
+                    break;
+                }
+                line.clear();
+                pool.push(line);
             }
         }
         sleep = writer.run_timers().max(Duration::from_micros(100));
