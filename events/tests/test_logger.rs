@@ -333,6 +333,32 @@ fn test_shutdown_while_threads_emit_loses_nothing_it_accepted() {
 }
 
 #[test]
+fn test_flush_racing_shutdown_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let logger = DomainEventLogger::new(dir.path(), "abc123", 1).unwrap();
+    let stop = AtomicBool::new(false);
+    thread::scope(|scope| {
+        for t in 0..2 {
+            let logger = logger.clone();
+            let stop = &stop;
+            scope.spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let _ = logger.emit(tight_loop(format!("t{t}"), i));
+                    // Either flushed, or refused after shutdown; never stuck.
+                    let _ = logger.flush();
+                    i += 1;
+                }
+            });
+        }
+        thread::sleep(Duration::from_millis(20));
+        logger.shutdown().unwrap();
+        stop.store(true, Ordering::SeqCst);
+    });
+    assert!(logger.flush().is_ok());
+}
+
+#[test]
 fn test_non_finite_floats_are_refused_and_the_rest_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let logger = DomainEventLogger::new(dir.path(), "abc123", 1).unwrap();

@@ -279,10 +279,12 @@ impl Writer {
 
     /// Hands a line to the writer thread; waits while the queue is full.
     pub(crate) fn enqueue(&self, line: Box<dyn Render>) -> Result<(), LogError> {
-        self.enqueue_msg(Msg::Line(line))
+        self.enqueue_msg(Msg::Line(line), None)
     }
 
-    fn enqueue_msg(&self, msg: Msg) -> Result<(), LogError> {
+    /// Queues `msg` unless the writer is shut down; waits while the queue
+    /// is full (at most `timeout`, if given).
+    fn enqueue_msg(&self, msg: Msg, timeout: Option<Duration>) -> Result<(), LogError> {
         let Some(queue) = &self.queue else {
             return Err(LogError::Shutdown);
         };
@@ -292,7 +294,7 @@ impl Writer {
         let result = if self.is_closed() {
             Err(LogError::Shutdown)
         } else {
-            queue.push(msg, None).map_err(|_| LogError::Shutdown)
+            queue.push(msg, timeout).map_err(|_| LogError::Shutdown)
         };
         self.inflight.fetch_sub(1, Ordering::SeqCst);
         result
@@ -319,7 +321,7 @@ impl Writer {
     /// Hands a line the caller serialized to the writer thread, in queue
     /// order with the other lines; waits while the queue is full.
     pub(crate) fn enqueue_rendered(&self, slot: usize, line: Vec<u8>) -> Result<(), LogError> {
-        self.enqueue_msg(Msg::Rendered(slot, line))
+        self.enqueue_msg(Msg::Rendered(slot, line), None)
     }
 
     /// Appends one line (ending in `\n`) serialized by the caller: buffered,
@@ -460,14 +462,12 @@ impl Writer {
 
     /// Writes every line accepted before the call, of every file.
     pub(crate) fn flush(&self) -> Result<(), LogError> {
-        if let Some(queue) = &self.queue
-            && !self.is_closed()
-            && !self.on_writer_thread()
-        {
+        if self.is_queued() && !self.on_writer_thread() {
             // Queued lines are ahead of the request; the writer answers once
-            // it has rendered and written them.
+            // it has rendered and written them. Queued like a line, so a
+            // racing shutdown either refuses it or stops the writer after it.
             let (reply, answer) = mpsc::sync_channel(1);
-            if queue.push(Msg::Flush(reply), None).is_ok()
+            if self.enqueue_msg(Msg::Flush(reply), None).is_ok()
                 && let Ok(result) = answer.recv()
             {
                 return result;
@@ -480,13 +480,10 @@ impl Writer {
     /// Like `flush`, for the panic hook: never waits long on a lock or on
     /// the writer thread, and gives up on what it cannot reach.
     pub(crate) fn flush_for_panic(&self) {
-        if let Some(queue) = &self.queue
-            && !self.is_closed()
-            && !self.on_writer_thread()
-        {
+        if self.is_queued() && !self.on_writer_thread() {
             let (reply, answer) = mpsc::sync_channel(1);
-            if queue
-                .push(Msg::Flush(reply), Some(Duration::from_millis(500)))
+            if self
+                .enqueue_msg(Msg::Flush(reply), Some(Duration::from_millis(500)))
                 .is_ok()
                 && answer.recv_timeout(Duration::from_secs(2)).is_ok()
             {
