@@ -24,6 +24,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The run report could not be written.
+    #[error(transparent)]
+    Report(#[from] basis_report::ReportError),
+
     /// The results directory exists and `--force` was not given.
     #[error(
         "results directory `{}` already exists; pass --force to replace it",

@@ -65,6 +65,18 @@ enum Command {
     },
     /// Events, lines and time range per file.
     Stats(RunArg),
+    /// Write the run's HTML report: charts and tables of the whole run on one page.
+    Report {
+        #[command(flatten)]
+        run: RunArg,
+        /// Where to write the page.
+        #[arg(long, default_value = basis_report::REPORT_FILE)]
+        to: PathBuf,
+        /// Link error codes to this page instead of docs/ERROR_CODES.md
+        /// (as seen from the report).
+        #[arg(long)]
+        error_docs: Option<String>,
+    },
     /// Check every line of every event file against its schema and typed event.
     Validate {
         /// Run directories, events/ directories or event files.
@@ -174,6 +186,45 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 write_json(&mut out, &export_json(&outcome))?;
             } else {
                 print_export(&mut out, &outcome)?;
+            }
+        }
+        Command::Report {
+            run,
+            to,
+            error_docs,
+        } => {
+            let error_docs = error_docs.or_else(|| {
+                basis_report::relative_link(&to, std::path::Path::new("docs/ERROR_CODES.md"))
+            });
+            let mut options = basis_report::ReportOptions::default();
+            if let Some(error_docs) = error_docs {
+                options = options.error_docs(error_docs);
+            }
+            let summary = basis_report::write_report(&run.run_dir, &to, &options)
+                .with_context(|| format!("writing the report of {}", run.run_dir.display()))?;
+            for gap in &summary.gaps {
+                eprintln!("warning: {gap}");
+            }
+            if json {
+                write_json(
+                    &mut out,
+                    &serde_json::json!({
+                        "report": to,
+                        "bytes": summary.bytes,
+                        "events": summary.events,
+                        "final_total_value_usd": summary.final_total_value,
+                        "total_pnl_usd": summary.total_pnl,
+                        "gaps": summary.gaps.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    }),
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "report  {} ({} events, {} KiB)",
+                    to.display(),
+                    summary.events,
+                    summary.bytes / 1024
+                )?;
             }
         }
         Command::Failures(run) => {
@@ -419,6 +470,7 @@ fn export_json(outcome: &ExportOutcome) -> serde_json::Value {
         "parquet_files": outcome.parquet_files,
         "skipped": outcome.skipped,
         "summary": outcome.results_dir.join("summary.json"),
+        "report": outcome.report,
     })
 }
 
@@ -465,6 +517,7 @@ fn print_export(out: &mut dyn Write, outcome: &ExportOutcome) -> Result<()> {
         "  summary {} and summary.md",
         dir.join("summary.json").display()
     )?;
+    writeln!(out, "  report  {}", outcome.report.display())?;
     Ok(())
 }
 

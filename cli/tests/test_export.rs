@@ -304,3 +304,30 @@ fn test_export_of_a_correlation_dir_merges_its_processes() {
             .is_file()
     );
 }
+
+#[test]
+fn test_export_writes_the_report_with_the_summarys_headline_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 2, 11, "reportrun");
+    let report = &outcome.export.report;
+    assert_eq!(report, &outcome.export.results_dir.join("report.html"));
+    let html = std::fs::read_to_string(report).unwrap();
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(outcome.export.results_dir.join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    for (id, key) in [
+        ("final-total-value", &summary["final_total_value_usd"]),
+        ("total-pnl", &summary["pnl"]["total_pnl_usd"]),
+    ] {
+        let expected = key.as_f64().unwrap();
+        let marker = format!(r#"id="{id}""#);
+        let at = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no #{id} in the report"));
+        let tail = &html[at..];
+        let value_at = tail.find("data-value=\"").unwrap() + "data-value=\"".len();
+        let shown: f64 = tail[value_at..].split('"').next().unwrap().parse().unwrap();
+        assert_eq!(shown, expected, "#{id}");
+    }
+}

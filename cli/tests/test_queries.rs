@@ -193,3 +193,42 @@ fn test_query_commands_print_tables_and_json() {
         "clap rejects an unknown severity"
     );
 }
+
+#[test]
+fn test_report_command_writes_the_page_where_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 1, 19, "reportcmd");
+    let page = dir.path().join("pages").join("run.html");
+    std::fs::create_dir_all(page.parent().unwrap()).unwrap();
+    let out = Command::cargo_bin("basis-log")
+        .unwrap()
+        .args([
+            "report",
+            "--json",
+            "--error-docs",
+            "https://docs.example/errors.html",
+        ])
+        .arg(&outcome.run_dir)
+        .arg("--to")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["report"], page.display().to_string());
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains(r#"href="https://docs.example/errors.html#VEN-002""#));
+
+    let missing = Command::cargo_bin("basis-log")
+        .unwrap()
+        .args(["report"])
+        .arg(dir.path().join("nowhere"))
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nowhere"));
+}

@@ -8,6 +8,7 @@
 //!   csv/{file}.csv            one per event file: one row per event
 //!   parquet/{file}.parquet    one per event file: typed columns
 //!   summary.json, summary.md
+//!   report.html               the run at a glance (crate basis-report)
 //! ```
 //!
 //! The directory is built beside its final place and renamed into it at the
@@ -55,6 +56,8 @@ pub struct ExportOutcome {
     /// Lines left out of CSV and Parquet because they are not valid events.
     pub skipped: Vec<String>,
     pub summary: Summary,
+    /// The HTML report, `report.html`.
+    pub report: PathBuf,
 }
 
 /// A line that is not a valid event, located, for the skipped list.
@@ -112,6 +115,7 @@ pub fn export(options: &ExportOptions) -> Result<ExportOutcome> {
     let relocate = |p: &PathBuf| target.join(p.strip_prefix(&staging).unwrap_or(p));
     outcome.csv_files = outcome.csv_files.iter().map(relocate).collect();
     outcome.parquet_files = outcome.parquet_files.iter().map(relocate).collect();
+    outcome.report = relocate(&outcome.report);
     outcome.results_dir = target;
     Ok(outcome)
 }
@@ -191,6 +195,11 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
     std::fs::write(&json_path, json).map_err(Error::io(&json_path))?;
     let md_path = dir.join("summary.md");
     std::fs::write(&md_path, summary.to_markdown()).map_err(Error::io(&md_path))?;
+    // The report reads the run itself, so its gaps (missing files, torn
+    // tails) are stated on the page; its headline numbers follow the same
+    // last-event rule as the summary.
+    let report = dir.join(basis_report::REPORT_FILE);
+    basis_report::write_report(&run.path, &report, &basis_report::ReportOptions::default())?;
     Ok(ExportOutcome {
         backtest_id: backtest_id.to_owned(),
         results_dir: dir.to_owned(),
@@ -199,6 +208,7 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
         parquet_files,
         skipped,
         summary,
+        report,
     })
 }
 
