@@ -16,9 +16,16 @@ use std::time::Duration;
 ///
 /// | mode | when bytes reach the file | lost on a process crash (SIGKILL, abort) | lost on power loss / kernel crash |
 /// |---|---|---|---|
-/// | [`Buffered`](Durability::Buffered) | when a file's buffer holds `batch_events` (100) events, every `flush_interval` (5 s), on `flush()`, `shutdown()` and drop | events emitted since the last write of their file: at most `batch_events` events or `flush_interval` of events per file, plus batches queued for the writer thread (bounded by `max_buffered_bytes`) | the above, plus whatever the kernel had not yet written back |
+/// | [`Buffered`](Durability::Buffered) | when a file's batch holds `batch_events` (100) events; by the writer thread at the latest `flush_interval` (5 s) after `emit`, even when idle; on `flush()`, `shutdown()` and drop | events not yet written: those still queued for the writer thread (at most `queue_events`) and those in a file's open batch (fewer than `batch_events` per file, none older than `flush_interval`) | the above, plus whatever the kernel had not yet written back |
 /// | [`Line`](Durability::Line) | before `emit` returns, one `write` per event | nothing that `emit` returned `Ok` for | whatever the kernel had not yet written back |
 /// | [`Durable`](Durability::Durable) | as `Buffered`, and every write is followed by `fdatasync` before it counts as done | as `Buffered` | nothing that was part of a completed flush: every event whose `flush()` (or `shutdown()`) returned `Ok` |
+///
+/// A write error (disk full, permission denied, the run directory removed)
+/// costs the batch being written, in every mode: the file is cut back to its
+/// last whole line, the lost events are counted and returned as
+/// [`LogError::Lost`](crate::LogError::Lost) (by `emit` in line mode, else
+/// by the next `flush`), and the file is reopened for the next batch, so
+/// writing resumes once space is back.
 ///
 /// A panic unwinds through the logger's `Drop`, which flushes, and
 /// [`install_panic_hook`](crate::install_panic_hook) flushes every live

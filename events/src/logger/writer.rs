@@ -14,9 +14,10 @@
 //!   line and appends it to the file's batch itself (or, in line mode, writes
 //!   it); a full batch wakes the writer thread.
 //!
-//! Either way the writer thread also writes any batch older than the flush
-//! interval (the guide's 5 seconds), so an idle engine's events still reach
-//! the disk, and `flush`/`shutdown` write everything. One queue per logger
+//! Either way the writer thread also writes what has waited for half the
+//! flush interval (so no line waits longer than the guide's 5 seconds), so
+//! an idle engine's events still reach the disk, and `flush`/`shutdown`
+//! write everything. One queue per logger
 //! keeps each thread's events in order; batches of one file are written in
 //! the order they were formed (see [`Slot`]).
 
@@ -546,14 +547,7 @@ impl Writer {
 
     /// Serializes one queued line into its file's batch; writes the batch
     /// when full.
-    fn render_queued(&self, queued: &dyn Render, slots: &mut Vec<Arc<Slot>>, line: &mut Vec<u8>) {
-        let index = queued.slot();
-        if index >= slots.len() {
-            *slots = self.slots();
-        }
-        let Some(slot) = slots.get(index) else {
-            return;
-        };
+    fn render_queued(&self, queued: &dyn Render, slot: &Slot, line: &mut Vec<u8>) {
         line.clear();
         // A panicking Serialize impl must not take the writer thread down.
         let rendered = catch_unwind(AssertUnwindSafe(|| {
@@ -637,7 +631,14 @@ fn run_worker(writer: &Writer) {
     let Some(queue) = &writer.queue else {
         return;
     };
+    // The writer's slots, refreshed when a line names one opened since.
     let mut slots = writer.slots();
+    let mut slot = |index: usize| {
+        if index >= slots.len() {
+            slots = writer.slots();
+        }
+        slots.get(index).cloned()
+    };
     let mut line = Vec::with_capacity(1024);
     let mut batch = VecDeque::new();
     let mut spare = Vec::new();
@@ -646,13 +647,14 @@ fn run_worker(writer: &Writer) {
         queue.take(&mut batch, sleep);
         for msg in batch.drain(..) {
             match msg {
-                Msg::Line(queued) => writer.render_queued(&*queued, &mut slots, &mut line),
-                Msg::Rendered(index, rendered) => {
-                    if index >= slots.len() {
-                        slots = writer.slots();
+                Msg::Line(queued) => {
+                    if let Some(slot) = slot(queued.slot()) {
+                        writer.render_queued(&*queued, &slot, &mut line);
                     }
-                    if let Some(slot) = slots.get(index) {
-                        writer.append_rendered(slot, &rendered);
+                }
+                Msg::Rendered(index, rendered) => {
+                    if let Some(slot) = slot(index) {
+                        writer.append_rendered(&slot, &rendered);
                     }
                     spare.push(rendered);
                 }
@@ -667,11 +669,14 @@ fn run_worker(writer: &Writer) {
         if !spare.is_empty() {
             let mut pool = writer.line_pool.lock();
             for mut line in spare.drain(..) {
-                if pool.len() >= LINE_POOL || line.capacity() > 1 << 16 {
+                if pool.len() >= LINE_POOL {
                     break;
                 }
-                line.clear();
-                pool.push(line);
+                // A huge line's buffer is not worth keeping.
+                if line.capacity() <= 1 << 16 {
+                    line.clear();
+                    pool.push(line);
+                }
             }
         }
         sleep = writer.run_timers().max(Duration::from_micros(100));
