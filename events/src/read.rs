@@ -74,20 +74,10 @@ pub fn parse_segment(name: &str) -> (String, Option<u64>) {
 /// The files holding `file`'s lines in `dir`, oldest first: every segment by
 /// increasing number, then the active file if it exists.
 pub fn segments_of(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
-    let mut numbered: Vec<(u64, PathBuf)> = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
-        if let (base, Some(number)) = parse_segment(&name)
-            && base == file
-        {
-            numbered.push((number, entry.path()));
-        }
-    }
-    numbered.sort();
-    let mut paths: Vec<PathBuf> = numbered.into_iter().map(|(_, path)| path).collect();
+    let mut paths: Vec<PathBuf> = numbered_segments(dir, file)?
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect();
     let active = dir.join(file);
     if fs::symlink_metadata(&active).is_ok() {
         paths.push(active);
@@ -97,17 +87,25 @@ pub fn segments_of(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
 
 /// The highest segment number of `file` in `dir`, if any.
 pub(crate) fn last_segment(dir: &Path, file: &str) -> io::Result<Option<u64>> {
-    let mut last = None;
+    Ok(numbered_segments(dir, file)?
+        .last()
+        .map(|(number, _)| *number))
+}
+
+/// `file`'s numbered segments in `dir`, by increasing number.
+fn numbered_segments(dir: &Path, file: &str) -> io::Result<Vec<(u64, PathBuf)>> {
+    let mut numbered = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         if let Some(name) = entry.file_name().to_str()
             && let (base, Some(number)) = parse_segment(name)
             && base == file
         {
-            last = last.max(Some(number));
+            numbered.push((number, entry.path()));
         }
     }
-    Ok(last)
+    numbered.sort();
+    Ok(numbered)
 }
 
 fn split_ext(name: &str) -> (&str, &str) {

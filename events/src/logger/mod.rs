@@ -357,9 +357,7 @@ impl DomainEventLoggerBuilder {
     pub fn build(self) -> Result<DomainEventLogger, LogError> {
         let events = registered_events()?;
         let events_dir = self.log_dir.join("events");
-        let mut envelope_tail = b",\"correlation_id\":".to_vec();
-        write_json_string(&mut envelope_tail, &self.correlation_id);
-        envelope_tail.extend_from_slice(format!(",\"pid\":{}", self.pid).as_bytes());
+        let envelope_tail = envelope_tail(&self.correlation_id, self.pid);
         let writer = Writer::start(
             &events_dir,
             self.config,
@@ -410,6 +408,15 @@ pub(crate) fn with_line_buffer<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         }
         Err(_) => f(&mut Vec::new()),
     })
+}
+
+/// `,"correlation_id":"…","pid":N`: the part of every line that is the
+/// same for the whole run, escaped once.
+pub(crate) fn envelope_tail(correlation_id: &str, pid: u32) -> Vec<u8> {
+    let mut tail = b",\"correlation_id\":".to_vec();
+    write_json_string(&mut tail, correlation_id);
+    tail.extend_from_slice(format!(",\"pid\":{pid}").as_bytes());
+    tail
 }
 
 /// Appends `"…"`, escaped as JSON.

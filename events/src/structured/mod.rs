@@ -82,7 +82,9 @@ pub use fields::{Fields, RESERVED_KEYS};
 pub use layer::StructuredLayer;
 
 use crate::clock::EngineClock;
-use crate::logger::{LogError, LoggerConfig, Slot, Writer, with_line_buffer, write_json_string};
+use crate::logger::{
+    LogError, LoggerConfig, Slot, Writer, envelope_tail, with_line_buffer, write_json_string,
+};
 use crate::{Component, Severity};
 
 /// A log level, as the original system named them.
@@ -275,9 +277,7 @@ impl ComponentLogsBuilder {
 
     /// Creates the directory if needed and starts the writer.
     pub fn build(self) -> Result<ComponentLogs, LogError> {
-        let mut envelope_tail = b",\"correlation_id\":".to_vec();
-        write_json_string(&mut envelope_tail, &self.correlation_id);
-        envelope_tail.extend_from_slice(format!(",\"pid\":{}", self.pid).as_bytes());
+        let envelope_tail = envelope_tail(&self.correlation_id, self.pid);
         let writer = Writer::start(
             &self.log_dir,
             self.config,
