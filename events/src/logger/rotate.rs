@@ -5,7 +5,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::config::LoggerConfig;
@@ -17,9 +17,12 @@ pub const LOG_FILE_MODE: u32 = 0o640;
 
 /// Opens `path` for appending, creating it with mode 0640 if needed, and
 /// refuses a symbolic link (`O_NOFOLLOW`) or anything but a regular file.
+/// The file is also readable, so the writer can see whether it ends
+/// mid-line.
 pub fn open_log_file(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options
+        .read(true)
         .append(true)
         .mode(LOG_FILE_MODE)
         .custom_flags(libc::O_NOFOLLOW);
@@ -36,6 +39,13 @@ pub fn open_log_file(path: &Path) -> io::Result<File> {
         return Err(io::Error::from_raw_os_error(libc::ELOOP));
     }
     Ok(file)
+}
+
+/// Whether the last byte of a file of `size` bytes is not a newline. A file
+/// that cannot be read (a fault-injection opener's) counts as whole.
+fn ends_mid_line(file: &File, size: u64) -> bool {
+    let mut last = [0u8];
+    size > 0 && file.read_at(&mut last, size - 1).is_ok_and(|n| n == 1) && last[0] != b'\n'
 }
 
 /// The writer side of one log file.
@@ -94,9 +104,20 @@ impl FileState {
         let meta = file
             .metadata()
             .map_err(|err| LogError::io("stat", &self.path, err))?;
+        let mut size = meta.len();
+        // A file that ends mid-line (a crash during a write, then a restart
+        // on the same directory) gets its newline first: the torn bytes stay
+        // a line of their own, which readers report, and the next event
+        // starts a line instead of being glued onto them and lost as well.
+        if ends_mid_line(&file, size) {
+            (&file)
+                .write_all(b"\n")
+                .map_err(|err| LogError::io("write", &self.path, err))?;
+            size += 1;
+        }
         self.file = Some(OpenFile {
             file,
-            size: meta.len(),
+            size,
             dev: meta.dev(),
             ino: meta.ino(),
         });
