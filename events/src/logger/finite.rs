@@ -106,11 +106,9 @@ impl Check {
 /// A map key as text, for the error path only.
 fn key_name<K: Serialize + ?Sized>(key: &K) -> Segment {
     let text = serde_json::to_string(key).unwrap_or_else(|_| "?".to_owned());
-    let text = text
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .map(str::to_owned)
-        .unwrap_or(text);
+    // A string key is named as it is, not as escaped JSON (`weird "key"`,
+    // not `weird \"key\"`); other keys as JSON writes them.
+    let text = serde_json::from_str::<String>(&text).unwrap_or(text);
     Segment::Field(text)
 }
 
