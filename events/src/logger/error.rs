@@ -63,6 +63,18 @@ pub enum LogError {
         #[source]
         cause: Box<LogError>,
     },
+    /// A registered event's file is not a plain file name, so writing it
+    /// could leave `events/`; the logger was not started.
+    #[error(
+        "event `{event}` writes `{}`, which is not a plain file name: {reason}; \
+         nothing was created",
+        .file.escape_debug()
+    )]
+    BadFileName {
+        event: &'static str,
+        file: &'static str,
+        reason: &'static str,
+    },
     /// Two registered events claim one name or one file.
     #[error(transparent)]
     DuplicateEvent(#[from] DuplicateEvent),
@@ -99,7 +111,7 @@ impl LogError {
                 _ => ErrorKind::Io,
             },
             LogError::Lost { cause, .. } => cause.kind(),
-            LogError::DuplicateEvent(_) => ErrorKind::Config,
+            LogError::DuplicateEvent(_) | LogError::BadFileName { .. } => ErrorKind::Config,
         }
     }
 

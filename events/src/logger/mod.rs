@@ -356,6 +356,17 @@ impl DomainEventLoggerBuilder {
     /// `events/` and every registered event's file, and starts the writer.
     pub fn build(self) -> Result<DomainEventLogger, LogError> {
         let events = registered_events()?;
+        // `#[domain_event]` checks file names at compile time; an event
+        // registered by other means is checked here, before anything exists.
+        for event in &events {
+            if let Some(reason) = file_name_problem(event.file()) {
+                return Err(LogError::BadFileName {
+                    event: event.name(),
+                    file: event.file(),
+                    reason,
+                });
+            }
+        }
         let events_dir = self.log_dir.join("events");
         let envelope_tail = envelope_tail(&self.correlation_id, self.pid);
         let writer = Writer::start(
@@ -384,6 +395,23 @@ impl DomainEventLoggerBuilder {
                 clock: self.clock,
             }),
         })
+    }
+}
+
+/// Why `file` is not a plain file name that stays in `events/`, if it is not.
+fn file_name_problem(file: &str) -> Option<&'static str> {
+    if file.is_empty() {
+        Some("it is empty")
+    } else if file == "." || file == ".." {
+        Some("it names a directory")
+    } else if file.contains(['/', '\\']) {
+        Some("it contains a path separator")
+    } else if file.chars().any(char::is_control) {
+        Some("it contains a control character")
+    } else if file.len() > 255 {
+        Some("it is longer than 255 bytes")
+    } else {
+        None
     }
 }
 
