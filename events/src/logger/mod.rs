@@ -368,6 +368,11 @@ impl DomainEventLoggerBuilder {
             }
         }
         let events_dir = self.log_dir.join("events");
+        // O_NOFOLLOW guards each file's last component only: a link planted
+        // in place of `events/` would put every file wherever it points.
+        if std::fs::symlink_metadata(&events_dir).is_ok_and(|meta| meta.file_type().is_symlink()) {
+            return Err(LogError::Symlink { path: events_dir });
+        }
         let envelope_tail = envelope_tail(&self.correlation_id, self.pid);
         let writer = Writer::start(
             &events_dir,
