@@ -75,6 +75,11 @@ pub enum LogError {
         file: &'static str,
         reason: &'static str,
     },
+    /// Several errors met by one flush, in different files (or of
+    /// different kinds), in the order met; together they name every event
+    /// lost since the previous flush.
+    #[error("{} errors: {}", .0.len(), join_errors(.0))]
+    Several(Vec<LogError>),
     /// Two registered events claim one name or one file.
     #[error(transparent)]
     DuplicateEvent(#[from] DuplicateEvent),
@@ -111,6 +116,7 @@ impl LogError {
                 _ => ErrorKind::Io,
             },
             LogError::Lost { cause, .. } => cause.kind(),
+            LogError::Several(errors) => errors.first().map_or(ErrorKind::Io, LogError::kind),
             LogError::DuplicateEvent(_) | LogError::BadFileName { .. } => ErrorKind::Config,
         }
     }
@@ -120,9 +126,59 @@ impl LogError {
     pub fn lost_events(&self) -> u64 {
         match self {
             LogError::Lost { events, .. } => *events,
+            LogError::Several(errors) => errors.iter().map(LogError::lost_events).sum(),
             _ => 0,
         }
     }
+
+    /// Adds `next` to the errors met so far, so that none is dropped: losses
+    /// of one file add up into one [`LogError::Lost`], anything else is kept
+    /// beside them in [`LogError::Several`].
+    pub(crate) fn combine(so_far: Option<LogError>, next: LogError) -> LogError {
+        let Some(so_far) = so_far else {
+            return next;
+        };
+        let mut errors = match so_far {
+            LogError::Several(errors) => errors,
+            single => vec![single],
+        };
+        match next {
+            LogError::Several(more) => {
+                for error in more {
+                    push_merged(&mut errors, error);
+                }
+            }
+            next => push_merged(&mut errors, next),
+        }
+        if errors.len() == 1 {
+            errors.pop().expect("one error")
+        } else {
+            LogError::Several(errors)
+        }
+    }
+}
+
+/// Appends `next`, adding a file's loss to an earlier loss of the same file.
+fn push_merged(errors: &mut Vec<LogError>, next: LogError) {
+    if let LogError::Lost {
+        path, events: more, ..
+    } = &next
+        && let Some(LogError::Lost { events, .. }) = errors
+            .iter_mut()
+            .find(|e| matches!(e, LogError::Lost { path: p, .. } if p == path))
+    {
+        *events += more;
+        return;
+    }
+    errors.push(next);
+}
+
+fn join_errors(errors: &[LogError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The kinds errors are counted and reported under.

@@ -235,8 +235,10 @@ impl DomainEventLogger {
 
     /// Writes every buffered event of every file; in durable mode, also
     /// syncs them to disk. Events emitted before the call are readable when
-    /// it returns. Returns the first error met since the last flush,
-    /// including errors of the background writer.
+    /// it returns. Returns the errors met since the last flush, including
+    /// those of the background writer, combined into one (a file's losses
+    /// add up; several files give [`LogError::Several`]), so that
+    /// [`LogError::lost_events`] counts every event lost since then.
     pub fn flush(&self) -> Result<(), LogError> {
         self.inner.writer.flush()
     }

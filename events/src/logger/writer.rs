@@ -379,7 +379,7 @@ impl Writer {
     }
 
     /// Writes `slot`'s ready batches in order, and `fdatasync`s in durable
-    /// mode. Returns the first error; every error is reported.
+    /// mode. Returns the errors met, combined; every error is reported.
     fn drain(&self, slot: &Slot, include_current: bool) -> Result<(), LogError> {
         self.drain_locked(slot, &mut slot.file.lock(), include_current)
     }
@@ -420,7 +420,7 @@ impl Writer {
                         cause: Box::new(cause),
                     };
                     self.errors.report(&error);
-                    first_error.get_or_insert(error);
+                    first_error = Some(LogError::combine(first_error, error));
                 }
             }
             slot.pending.lock().recycle(batch.bytes, len);
@@ -448,17 +448,20 @@ impl Writer {
     }
 
     /// Writes every batch of every file now, on this thread, and returns the
-    /// first error met since the last flush (including the writer thread's).
+    /// errors met since the last flush (including the writer thread's),
+    /// combined so that together they name every event lost.
     fn flush_slots(&self) -> Result<(), LogError> {
-        let mut first_error = None;
+        let mut errors = None;
         for slot in self.slots() {
             let result = self.drain(&slot, true);
-            let deferred = slot.deferred.lock().take();
-            if let Some(error) = deferred.or(result.err()) {
-                first_error.get_or_insert(error);
+            if let Some(deferred) = slot.deferred.lock().take() {
+                errors = Some(LogError::combine(errors, deferred));
+            }
+            if let Err(error) = result {
+                errors = Some(LogError::combine(errors, error));
             }
         }
-        first_error.map_or(Ok(()), Err)
+        errors.map_or(Ok(()), Err)
     }
 
     /// Writes every line accepted before the call, of every file.
@@ -583,9 +586,7 @@ impl Writer {
     fn defer(&self, slot: &Slot, error: LogError) {
         self.errors.report(&error);
         let mut deferred = slot.deferred.lock();
-        if deferred.is_none() {
-            *deferred = Some(error);
-        }
+        *deferred = Some(LogError::combine(deferred.take(), error));
     }
 
     /// How old a batch may get before the writer thread writes it: the
