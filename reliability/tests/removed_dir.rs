@@ -48,7 +48,17 @@ fn removed_under_load(durability: Durability) {
         while accepted.load(Ordering::Relaxed) < 500 {
             thread::yield_now();
         }
-        fs::remove_dir_all(&run).unwrap();
+        // The logger recreates a file removed while open (it was replaced,
+        // as far as it knows) as long as its directory exists, so removing
+        // the tree can race with it; retry until the directory is gone.
+        while run.exists() {
+            match fs::remove_dir_all(&run) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::DirectoryNotEmpty => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => panic!("cannot remove the run directory: {err}"),
+            }
+        }
         for handle in handles {
             handle.join().expect("an emitting thread panicked");
         }
