@@ -9,6 +9,8 @@
 //!   is neither written through nor replaced, a link in place of the
 //!   manifest is replaced without touching its target, and a link in place
 //!   of `events/` itself is refused. The targets stay untouched.
+//! - The readers (`validate`, the queries, `export`) never follow a link
+//!   planted in a run: a secret it points to is neither read nor copied.
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
@@ -171,4 +173,57 @@ fn a_link_planted_in_place_of_the_events_directory_is_refused() {
     );
     let err = result.expect_err("a logger on a linked events/ directory");
     assert_eq!(err.kind(), ErrorKind::Symlink, "{err}");
+}
+
+#[test]
+fn the_readers_never_follow_a_link_planted_in_a_run() {
+    // A link in place of an event file, and one beside the component logs,
+    // both to a secret outside the root: export copies neither target, and
+    // validate and the queries do not read it.
+    let sandbox = tempfile::tempdir().unwrap();
+    let secret = sandbox.path().join("secret.txt");
+    fs::write(&secret, "TOP-SECRET").unwrap();
+    let run = sandbox.path().join("logs").join("links").join("7");
+    let log = logger(&run, LoggerConfig::default()).unwrap();
+    log.emit(event("real")).unwrap();
+    log.shutdown().unwrap();
+    let positions = run.join("events").join("positions.jsonl");
+    fs::remove_file(&positions).unwrap();
+    symlink(&secret, &positions).unwrap();
+    symlink(&secret, run.join("api.log")).unwrap();
+
+    let report = basis_log::validate::validate_paths(std::slice::from_ref(&run)).unwrap();
+    assert!(
+        report
+            .files
+            .iter()
+            .all(|f| !f.path.ends_with("positions.jsonl")),
+        "validate read the link: {report:?}"
+    );
+    let handle = basis_log::run::Run::open(&run).unwrap();
+    let stats = basis_log::query::stats::stats(&handle).unwrap();
+    assert!(format!("{stats:?}").contains("tight_loop.jsonl"));
+    assert!(!format!("{stats:?}").contains("positions.jsonl"));
+    assert!(!format!("{stats:?}").contains("api.log"));
+
+    let results = sandbox.path().join("results");
+    basis_log::export::export(&basis_log::export::ExportOptions {
+        run_dir: run.clone(),
+        to: Some(results.clone()),
+        results_root: results.clone(),
+        force: false,
+    })
+    .unwrap();
+    for (path, kind, _) in tree(&results) {
+        let full = results.join(&path);
+        assert_ne!(kind, "link", "export copied a link: {}", path.display());
+        if kind == "file" {
+            let bytes = fs::read(&full).unwrap();
+            assert!(
+                !bytes.windows(10).any(|w| w == b"TOP-SECRET"),
+                "export copied the secret into {}",
+                path.display()
+            );
+        }
+    }
 }
