@@ -11,7 +11,8 @@
 //!
 //! Modes:
 //! - `crash`: emits COUNT events (0: forever) at full speed, flushing after a
-//!   random number of events (from SEED); the parent kills it with SIGKILL.
+//!   random number of events (from SEED), rotating every 16 KiB for half the
+//!   seeds; the parent kills it with SIGKILL.
 //! - `panic-unwind`: an engine thread owns the only logger, emits COUNT
 //!   events and panics; the main thread joins it and aborts, so only the
 //!   logger's drop during unwinding can have written the events.
@@ -57,7 +58,12 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let dir = PathBuf::from(dir);
-    let config = LoggerConfig::default().durability(durability);
+    let mut config = LoggerConfig::default().durability(durability);
+    if mode == "crash" && seed % 4 >= 2 {
+        // Half the crashes rotate every 16 KiB, so some kills land in the
+        // middle of a rotation.
+        config = config.max_file_bytes(16 << 10);
+    }
     let templates = Templates::new();
 
     if mode == "run" {
