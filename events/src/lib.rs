@@ -27,6 +27,23 @@
 //! `correlation_id`, `pid`) when the event is emitted; the author never names
 //! those fields. Reading a line back gives an [`EventRecord`]: the envelope and
 //! the typed event together.
+//!
+//! # The runtime
+//!
+//! - [`LogDirectoryManager`] creates a run's `logs/{correlation_id}/{pid}/`
+//!   with its `events/` and `metadata.json`, and removes old runs
+//!   ([`run_dir`]).
+//! - [`DomainEventLogger`] appends each event to `events/<file>`: buffered,
+//!   rotated, thread-safe, with typed errors ([`LogError`]) and the crash
+//!   guarantees of [`Durability`].
+//! - [`StructuredLogger`] writes a component's `.log` as JSON lines, and
+//!   [`StructuredLayer`] routes `tracing` events into them ([`structured`]).
+//! - [`EngineClock`] is the engine's time: set by a backtest's data loop, or
+//!   the wall clock when live.
+//! - [`AtomicGroup`] and [`TightLoopTimer`] measure execution and emit its
+//!   events.
+//! - [`read`] lists a file's rotated segments in order and reads lines,
+//!   reporting a torn last line as such.
 
 // Generated code names `::basis_events::…`; this makes those paths resolve
 // inside this crate too, so the catalog is declared exactly as an outside
