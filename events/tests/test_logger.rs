@@ -511,6 +511,29 @@ fn test_a_panicking_thread_flushes_its_logger_on_unwind() {
 }
 
 #[test]
+fn test_the_panic_hook_flushes_a_logger_unwinding_does_not_drop() {
+    basis_events::install_panic_hook();
+    let dir = tempfile::tempdir().unwrap();
+    // No timer write for an hour: only the hook can write the event.
+    let logger = DomainEventLogger::builder(dir.path(), "abc123", 1)
+        .config(LoggerConfig::default().flush_interval(Duration::from_secs(3600)))
+        .build()
+        .unwrap();
+    // This clone outlives the panicking thread, so unwinding drops only the
+    // thread's clone, which does not flush.
+    let held = logger.clone();
+    let result = thread::spawn(move || {
+        logger.emit(tight_loop("before_panic".to_owned(), 0)).unwrap();
+        panic!("engine failure");
+    })
+    .join();
+    assert!(result.is_err());
+    let text = lines(&dir.path().join("events/tight_loop.jsonl"));
+    assert_eq!(text.len(), 1);
+    drop(held);
+}
+
+#[test]
 fn test_flush_live_loggers_writes_every_live_logger() {
     let dir = tempfile::tempdir().unwrap();
     let first = DomainEventLogger::new(dir.path().join("one"), "one", 1).unwrap();
