@@ -523,7 +523,9 @@ fn test_the_panic_hook_flushes_a_logger_unwinding_does_not_drop() {
     // thread's clone, which does not flush.
     let held = logger.clone();
     let result = thread::spawn(move || {
-        logger.emit(tight_loop("before_panic".to_owned(), 0)).unwrap();
+        logger
+            .emit(tight_loop("before_panic".to_owned(), 0))
+            .unwrap();
         panic!("engine failure");
     })
     .join();
