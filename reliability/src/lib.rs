@@ -440,7 +440,7 @@ impl Emitter {
 /// every complete line parses, at most the last line of a file is torn, each
 /// file holds a prefix of the events of its type (nothing missing in the
 /// middle, no duplicate), and every event below `must_have` is present.
-/// Returns how many events are present.
+/// Returns what was read.
 pub fn check_emitter_output(events_dir: &Path, must_have: u64) -> ReadBack {
     if !events_dir.exists() {
         assert_eq!(
