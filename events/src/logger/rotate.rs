@@ -65,6 +65,10 @@ struct OpenFile {
     /// The file's identity, to notice it being removed or replaced.
     dev: u64,
     ino: u64,
+    /// Whether the directory entry of this file has been synced since it was
+    /// opened: a durable flush must survive power loss with the file's name
+    /// too, not only its data, when the file was just created.
+    entry_synced: bool,
 }
 
 /// What a write did, beyond success or failure.
@@ -120,6 +124,7 @@ impl FileState {
             size,
             dev: meta.dev(),
             ino: meta.ino(),
+            entry_synced: false,
         });
         Ok(())
     }
@@ -228,14 +233,22 @@ impl FileState {
         self.reopen(config)
     }
 
-    /// `fdatasync`s the open file.
+    /// `fdatasync`s the open file and, the first time after it was opened,
+    /// its directory, so a file created since the last sync keeps its name
+    /// after a power loss.
     pub(crate) fn sync(&mut self) -> Result<(), LogError> {
-        match &self.file {
-            Some(open) => open
-                .file
-                .sync_data()
-                .map_err(|err| LogError::io("sync", &self.path, err)),
-            None => Ok(()),
+        let Some(open) = &mut self.file else {
+            return Ok(());
+        };
+        open.file
+            .sync_data()
+            .map_err(|err| LogError::io("sync", &self.path, err))?;
+        if !open.entry_synced {
+            File::open(&self.dir)
+                .and_then(|dir| dir.sync_all())
+                .map_err(|err| LogError::io("sync", &self.dir, err))?;
+            open.entry_synced = true;
         }
+        Ok(())
     }
 }
