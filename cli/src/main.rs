@@ -106,7 +106,7 @@ struct DemoArgs {
     #[arg(long, default_value_t = 10_000.0)]
     capital: f64,
     /// Log root; the run is written to {out}/{correlation_id}/{pid}/.
-    #[arg(long, default_value = "logs")]
+    #[arg(long, env = basis_events::run_dir::LOG_DIR_ENV, default_value = "logs")]
     out: PathBuf,
     /// Results root; the run is finalized into {results}/{correlation_id}/.
     #[arg(long, default_value = "results")]

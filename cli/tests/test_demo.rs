@@ -177,3 +177,26 @@ fn test_demo_command_prints_where_everything_is() {
     }
     assert!(!dir.path().join("evil").exists());
 }
+
+#[test]
+fn test_demo_writes_under_basis_log_dir_when_no_out_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("from-env");
+    let out = Command::cargo_bin("basis-log")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("BASIS_LOG_DIR", &root)
+        .args(["demo", "--days", "1", "--correlation-id", "envrun"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        root.join("envrun").is_dir(),
+        "the run is under BASIS_LOG_DIR"
+    );
+    assert!(!dir.path().join("logs").exists());
+}
