@@ -6,7 +6,6 @@
 
 use basis_events::catalog::{PositionSnapshot, SystemErrorEvent};
 use basis_events::prelude::*;
-use basis_events::run_dir::RunStatus;
 use basis_events::{ComponentLogs, EngineClock, LogDirectoryManager, RunOptions, codes};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,8 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Flush everything and complete the manifest with end time, status and counts.
     logs.shutdown()?;
-    let report = events.shutdown()?;
-    run.finish(RunStatus::Completed, &report)?;
+    run.shutdown(&events)?;
     println!("wrote {}", run.dir().display());
     std::fs::remove_dir_all(&root)?;
     Ok(())

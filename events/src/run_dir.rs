@@ -54,7 +54,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::real_utc_now;
-use crate::logger::{DomainEventLoggerBuilder, LOG_FILE_MODE, ShutdownReport};
+use crate::logger::{DomainEventLoggerBuilder, LOG_FILE_MODE, LogError, ShutdownReport};
 use crate::{DomainEventLogger, RealUtcTime, registered_events};
 
 /// The environment variable that overrides the log root.
@@ -116,6 +116,10 @@ pub enum RunDirError {
         #[source]
         source: io::Error,
     },
+    /// The event logger failed to shut down cleanly; the manifest records
+    /// the run as failed, with the counts of what was written.
+    #[error("the run's event logger did not shut down cleanly: {0}")]
+    Logger(#[source] LogError),
     #[error("cannot write the run manifest `{path}`: {source}")]
     Manifest {
         path: PathBuf,
@@ -600,6 +604,23 @@ impl RunLogs {
     pub fn event_logger(&self) -> DomainEventLoggerBuilder {
         let manifest = self.manifest.lock();
         DomainEventLogger::builder(&self.dir, manifest.correlation_id.clone(), manifest.pid)
+    }
+
+    /// Shuts `events` down and records the end of the run in the manifest in
+    /// one call: `completed` with the lines written per file, or `failed`
+    /// (still with the counts) when the logger reports lost events or an
+    /// I/O error, which is then returned.
+    pub fn shutdown(&self, events: &DomainEventLogger) -> Result<ShutdownReport, RunDirError> {
+        match events.shutdown() {
+            Ok(report) => {
+                self.finish(RunStatus::Completed, &report)?;
+                Ok(report)
+            }
+            Err(err) => {
+                self.finish(RunStatus::Failed, &events.report())?;
+                Err(RunDirError::Logger(err))
+            }
+        }
     }
 
     /// Records the end of the run in the manifest: end time, status, and

@@ -160,6 +160,47 @@ fn test_finish_records_end_time_status_and_counts() {
     assert_eq!(manifest["event_counts"]["positions.jsonl"], 0);
 }
 
+#[test]
+fn test_shutdown_through_the_run_records_completed_or_failed() {
+    let root = tempfile::tempdir().unwrap();
+    let manager = LogDirectoryManager::with_root(root.path());
+
+    let run = manager
+        .create_run_logs(options().correlation_id("done"))
+        .unwrap();
+    let logger = run.event_logger().build().unwrap();
+    logger
+        .emit(TightLoopExecutionEvent::example().unwrap())
+        .unwrap();
+    let report = run.shutdown(&logger).unwrap();
+    assert_eq!(report.files["tight_loop.jsonl"].written, 1);
+    let done = manifest(run.dir());
+    assert_eq!(done["status"], "completed");
+    assert_eq!(done["event_counts"]["tight_loop.jsonl"], 1);
+    assert!(done["end_time"].is_string());
+
+    // Every write fails: the logger reports the lost event at shutdown, and
+    // the manifest says the run failed instead of claiming it completed.
+    let run = manager
+        .create_run_logs(options().correlation_id("full"))
+        .unwrap();
+    let on_dev_full: basis_events::FileOpener =
+        std::sync::Arc::new(|_: &Path| OpenOptions::new().write(true).open("/dev/full"));
+    let logger = run
+        .event_logger()
+        .config(basis_events::LoggerConfig::default().file_opener(on_dev_full))
+        .build()
+        .unwrap();
+    logger
+        .emit(TightLoopExecutionEvent::example().unwrap())
+        .unwrap();
+    let err = run.shutdown(&logger).unwrap_err();
+    assert!(matches!(err, RunDirError::Logger(_)), "{err}");
+    let failed = manifest(run.dir());
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["event_counts"]["tight_loop.jsonl"], 0);
+}
+
 /// A run that ended `age` ago: every file inside last written then.
 fn old_run(manager: &LogDirectoryManager, id: &str, mode: ExecutionMode, age: Duration) -> PathBuf {
     let run = manager

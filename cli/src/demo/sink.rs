@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use basis_events::run_dir::RunStatus;
 use basis_events::structured::Level;
 use basis_events::time::EngineTime;
 use basis_events::{
@@ -133,8 +132,7 @@ impl RunWriter {
     /// the end time, the status and the event counts per file.
     pub fn finish(self) -> Result<PathBuf> {
         self.logs.shutdown()?;
-        let report = self.events.shutdown()?;
-        self.run.finish(RunStatus::Completed, &report)?;
+        self.run.shutdown(&self.events)?;
         Ok(self.run.dir().to_path_buf())
     }
 }
