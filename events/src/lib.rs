@@ -50,20 +50,18 @@
 // author would declare it.
 extern crate self as basis_events;
 
-pub mod catalog;
-mod clock;
-mod envelope;
-mod event;
-mod guard;
-mod logger;
+pub mod model;
 pub mod prelude;
-pub mod read;
-mod record;
-mod registered;
-pub mod run_dir;
-pub mod schema;
-pub mod structured;
-pub mod time;
+pub mod reader;
+pub mod runtime;
+
+// The model's and the runtime's public modules, at the paths authors and
+// readers have always used.
+pub use model::{catalog, schema, time};
+pub(crate) use model::{envelope, event, record, registered};
+pub use reader as read;
+pub(crate) use runtime::{clock, guard, logger};
+pub use runtime::{run_dir, structured};
 
 #[doc(hidden)]
 #[path = "private.rs"]
