@@ -31,7 +31,7 @@ fn registry_refuses_two_events_with_one_file_or_one_name() {
         message.contains("duplicate_events::renamed::RiskAssessment"),
         "{message}"
     );
-    assert!(message.contains("basis_events::catalog"), "{message}");
+    assert!(message.contains("basis_events::model::catalog::risk"), "{message}");
 }
 
 #[test]

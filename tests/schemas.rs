@@ -111,6 +111,7 @@ fn schemas_carry_where_and_how_the_event_is_written() {
             "real_utc_time",
             "correlation_id",
             "pid",
+            "seq",
             "positions",
             "total_value_usd",
             "position_type",
@@ -118,6 +119,13 @@ fn schemas_carry_where_and_how_the_event_is_written() {
             "metadata"
         ]
     );
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(!required.contains(&"seq"), "seq is optional: {required:?}");
     let errors_event = basis_events::event_named("SystemErrorEvent").unwrap();
     assert_eq!(errors_event.schema()["x-logged-by"], "all");
 }

@@ -452,6 +452,7 @@ mod tests {
                 ("real_utc_time", ColumnType::Scalar(ScalarType::Time)),
                 ("correlation_id", ColumnType::Scalar(ScalarType::Str)),
                 ("pid", ColumnType::Scalar(ScalarType::Int)),
+                ("seq", ColumnType::Scalar(ScalarType::Int)),
                 (
                     "positions.aave:aToken:aUSDT",
                     ColumnType::Scalar(ScalarType::Float)

@@ -68,6 +68,7 @@ fn test_export_row_counts_types_and_summary() {
             "real_utc_time",
             "correlation_id",
             "pid",
+            "seq",
             "positions.aave:aToken:aUSDT",
             "positions.wallet:BaseToken:USDT",
             "positions.aave:debtToken:debtUSDT",
@@ -82,7 +83,7 @@ fn test_export_row_counts_types_and_summary() {
         serde_json::from_str(&lines(&event_path(&outcome.run_dir, "positions.jsonl"))[0]).unwrap();
     let first_row = reader.records().next().unwrap().unwrap();
     assert_eq!(
-        first_row[4].parse::<f64>().unwrap(),
+        first_row[5].parse::<f64>().unwrap(),
         first_line["positions"]["aave:aToken:aUSDT"]
             .as_f64()
             .unwrap()

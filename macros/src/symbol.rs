@@ -20,8 +20,8 @@ pub(crate) const DOMAIN_EVENT_ARGS: &[Symbol] = &[FILE, LOGGED_BY, VERSION, EXAM
 pub(crate) const ALL_COMPONENTS: Symbol = Symbol("all");
 
 /// The envelope fields the logger stamps on every event, in wire order.
-pub(crate) const ENVELOPE_FIELDS: [&str; 4] =
-    ["timestamp", "real_utc_time", "correlation_id", "pid"];
+pub(crate) const ENVELOPE_FIELDS: [&str; 5] =
+    ["timestamp", "real_utc_time", "correlation_id", "pid", "seq"];
 
 impl PartialEq<Symbol> for Ident {
     fn eq(&self, word: &Symbol) -> bool {

@@ -382,6 +382,7 @@ mod tests {
                 real_utc_time: RealUtcTime::parse("2025-01-15T10:30:00.123456").unwrap(),
                 correlation_id: "abc".to_owned(),
                 pid: 1,
+                seq: None,
             },
             event: PositionSnapshot {
                 positions: IndexMap::new(),

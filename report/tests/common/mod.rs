@@ -55,6 +55,7 @@ pub fn record<E>(time: EngineTime, pid: u32, event: E) -> EventRecord<E> {
             real_utc_time: RealUtcTime::parse("2026-03-01T12:00:00.000001").unwrap(),
             correlation_id: CORRELATION_ID.to_owned(),
             pid,
+            seq: None,
         },
         event,
     }

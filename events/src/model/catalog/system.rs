@@ -249,7 +249,7 @@ mod tests {
         let schema = crate::schema::record_schema::<SystemErrorEvent>();
         let keys: Vec<&String> = schema["properties"].as_object().unwrap().keys().collect();
         assert_eq!(
-            keys[4..],
+            keys[5..],
             [
                 "error_code",
                 "error_message",

@@ -1,7 +1,7 @@
 //! Reads an [`EventRecord`] from one flat object, in any key order.
 //!
 //! The payload's own derived `Deserialize` reads the object through
-//! [`PeelEnvelope`], which takes the four envelope keys out as they pass and
+//! [`PeelEnvelope`], which takes the envelope keys out as they pass and
 //! hands every other key on. Nothing is buffered, and the payload's
 //! `deny_unknown_fields` still sees every key that is not the envelope's.
 
@@ -47,6 +47,7 @@ struct EnvelopeSlots {
     real_utc_time: Option<RealUtcTime>,
     correlation_id: Option<String>,
     pid: Option<u32>,
+    seq: Option<u64>,
 }
 
 impl EnvelopeSlots {
@@ -62,6 +63,7 @@ impl EnvelopeSlots {
                 .correlation_id
                 .ok_or_else(|| Err::missing_field("correlation_id"))?,
             pid: self.pid.ok_or_else(|| Err::missing_field("pid"))?,
+            seq: self.seq,
         })
     }
 }
@@ -103,6 +105,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for PeelEnvelope<'_, A> {
                     fill(&mut slots.correlation_id, &mut self.map, "correlation_id")?
                 }
                 "pid" => fill(&mut slots.pid, &mut self.map, "pid")?,
+                "seq" => fill(&mut slots.seq, &mut self.map, "seq")?,
                 other => {
                     return seed
                         .deserialize(StrDeserializer::<A::Error>::new(other))

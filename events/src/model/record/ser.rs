@@ -13,6 +13,9 @@ impl<E: Serialize> Serialize for EventRecord<E> {
         record.serialize_field("real_utc_time", &envelope.real_utc_time)?;
         record.serialize_field("correlation_id", &envelope.correlation_id)?;
         record.serialize_field("pid", &envelope.pid)?;
+        if let Some(seq) = envelope.seq {
+            record.serialize_field("seq", &seq)?;
+        }
         self.event.serialize(PayloadFields {
             record: &mut record,
         })?;

@@ -4,8 +4,9 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use super::GENERATED_BY;
+use crate::DomainEvent;
+use crate::envelope::REQUIRED_ENVELOPE_FIELDS;
 use crate::time::{EngineTime, RealUtcTime};
-use crate::{DomainEvent, ENVELOPE_FIELDS};
 
 /// The JSON Schema (draft 2020-12) of one line of `E`'s event file.
 ///
@@ -39,11 +40,19 @@ pub fn record_schema<E: DomainEvent>() -> Value {
             "description": "The process that wrote the event; the second level of the log tree."
         }),
     );
+    properties.insert(
+        "seq".into(),
+        json!({
+            "type": "integer",
+            "minimum": 1,
+            "description": "The event's place in its process's emit order: 1 for the process's first event, across all of its event files, strictly increasing with no gap or repeat. Optional: lines written before it existed, and the guide's examples, have none."
+        }),
+    );
     if let Some(Value::Object(fields)) = payload.get("properties") {
         properties.extend(fields.clone());
     }
 
-    let mut required: Vec<Value> = ENVELOPE_FIELDS.iter().map(|f| json!(f)).collect();
+    let mut required: Vec<Value> = REQUIRED_ENVELOPE_FIELDS.iter().map(|f| json!(f)).collect();
     if let Some(Value::Array(fields)) = payload.get("required") {
         required.extend(fields.iter().cloned());
     }
