@@ -31,7 +31,10 @@ fn registry_refuses_two_events_with_one_file_or_one_name() {
         message.contains("duplicate_events::renamed::RiskAssessment"),
         "{message}"
     );
-    assert!(message.contains("basis_events::model::catalog::risk"), "{message}");
+    assert!(
+        message.contains("basis_events::model::catalog::risk"),
+        "{message}"
+    );
 }
 
 #[test]
