@@ -12,5 +12,6 @@ pub(crate) mod envelope;
 pub(crate) mod event;
 pub(crate) mod record;
 pub(crate) mod registered;
+pub mod run_catalog;
 pub mod schema;
 pub mod time;
