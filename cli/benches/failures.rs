@@ -112,7 +112,7 @@ fn run_dir() -> PathBuf {
             real_utc_time: RealUtcTime::from_utc(time.as_utc()),
             correlation_id: "benchrun".to_owned(),
             pid: 1,
-            seq: Some(n as u64 + 1),
+            seq: Some(n + 1),
         });
         let mut line = serde_json::to_vec(&record).expect("serializable");
         line.push(b'\n');

@@ -28,12 +28,19 @@ pub enum Error {
     #[error(transparent)]
     Report(#[from] basis_report::ReportError),
 
-    /// The results directory exists and `--force` was not given.
+    /// The target exists and `--force` was not given.
     #[error(
-        "results directory `{}` already exists; pass --force to replace it",
+        "`{}` already exists; pass --force to replace it (only what basis-log wrote is ever replaced)",
         path.display()
     )]
     ResultsExist { path: PathBuf },
+
+    /// Another process is writing the same target right now.
+    #[error(
+        "`{}` is being written by another basis-log process (it holds `{}`); try again when it is done",
+        path.display(), lock.display()
+    )]
+    Busy { path: PathBuf, lock: PathBuf },
 
     /// An id or path that would reach the file system is not acceptable.
     #[error("invalid {what} `{value}`: {reason}")]

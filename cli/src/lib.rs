@@ -24,6 +24,7 @@ pub mod output;
 pub mod query;
 pub mod read;
 pub mod run;
+pub mod target;
 pub mod validate;
 
 pub use error::{Error, Result};

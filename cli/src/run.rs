@@ -53,6 +53,16 @@ pub struct Part {
     pub live: bool,
 }
 
+impl Run {
+    /// The run's directories as given and of each process: what no command
+    /// may write into.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        std::iter::once(self.path.clone())
+            .chain(self.processes.iter().map(|p| p.dir.clone()))
+            .collect()
+    }
+}
+
 impl Process {
     /// `logs/{cid}/{pid}/events`.
     pub fn events_dir(&self) -> PathBuf {

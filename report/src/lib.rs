@@ -175,6 +175,10 @@ pub fn render(run_dir: &Path, options: &ReportOptions) -> Result<Report, ReportE
     Ok(Report { html, summary })
 }
 
+/// The `generator` of every report page: how `basis-log report --force`
+/// recognises a file it wrote, the only kind it replaces.
+pub const GENERATOR: &str = "basis-log report";
+
 /// Renders the report of `run_dir` and writes it to `out`, creating the
 /// parent directory if needed.
 ///

@@ -72,9 +72,8 @@ pub fn run(options: &DemoOptions, on_tick: &mut dyn FnMut(u64)) -> Result<DemoOu
         )));
     }
     let results_dir = options.results.join(&correlation_id);
-    if results_dir.exists() && !options.force {
-        return Err(Error::ResultsExist { path: results_dir });
-    }
+    // Checked before simulating, so a bad target fails now, not after the run.
+    crate::target::check_results_dir(&results_dir, std::slice::from_ref(&run_root), options.force)?;
 
     let start = EngineTime::parse(START).map_err(|err| Error::Usage(err.to_string()))?;
     let mut writer = RunWriter::create(

@@ -77,69 +77,22 @@ pub fn export(options: &ExportOptions) -> Result<ExportOutcome> {
             options.results_root.join(&backtest_id)
         }
     };
-    check_target_path("results directory", &target)?;
-    guard_target(&run, &target)?;
-    if target.exists() && !options.force {
-        return Err(Error::ResultsExist { path: target });
-    }
-    let parent = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(Error::io(&parent))?;
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| Error::BadName {
-            what: "results directory",
-            value: target.display().to_string(),
-            reason: "it has no final name",
-        })?;
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(Error::io(&staging))?;
-    }
-    let result = write_results(&run, &backtest_id, &staging);
-    let mut outcome = match result {
+    let target = crate::target::results_dir(&target, &run.dirs(), options.force)?;
+    let staging = target.staging().to_owned();
+    let mut outcome = match write_results(&run, &backtest_id, &staging) {
         Ok(outcome) => outcome,
         Err(err) => {
-            // Nothing half-written stays behind; the original error matters more.
-            let _ = std::fs::remove_dir_all(&staging);
+            target.abandon();
             return Err(err);
         }
     };
-    if target.exists() {
-        std::fs::remove_dir_all(&target).map_err(Error::io(&target))?;
-    }
-    std::fs::rename(&staging, &target).map_err(Error::io(&target))?;
+    let target = target.commit()?;
     let relocate = |p: &PathBuf| target.join(p.strip_prefix(&staging).unwrap_or(p));
     outcome.csv_files = outcome.csv_files.iter().map(relocate).collect();
     outcome.parquet_files = outcome.parquet_files.iter().map(relocate).collect();
     outcome.report = relocate(&outcome.report);
     outcome.results_dir = target;
     Ok(outcome)
-}
-
-// The results must not land inside the run (the copy would copy itself) nor
-// replace a directory that holds the run.
-fn guard_target(run: &Run, target: &Path) -> Result<()> {
-    let Ok(target_abs) = std::path::absolute(target) else {
-        return Ok(());
-    };
-    for process in &run.processes {
-        let run_abs = std::path::absolute(&process.dir).unwrap_or_else(|_| process.dir.clone());
-        let target_cmp = target_abs
-            .canonicalize()
-            .unwrap_or_else(|_| target_abs.clone());
-        if target_cmp.starts_with(&run_abs) || run_abs.starts_with(&target_cmp) {
-            return Err(Error::BadName {
-                what: "results directory",
-                value: target.display().to_string(),
-                reason: "it overlaps the run directory",
-            });
-        }
-    }
-    Ok(())
 }
 
 fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutcome> {

@@ -136,3 +136,31 @@ pub fn trace(run: &Run, id: &str) -> Result<Trace> {
     }
     Ok(out)
 }
+
+/// One line about a traced record: its event and what it says.
+pub fn describe(record: &Value) -> String {
+    let get = |key: &str| record.get(key).and_then(|v| v.as_str()).unwrap_or_default();
+    let mut parts = Vec::new();
+    for key in [
+        "operation_type",
+        "status",
+        "error_code",
+        "reconciliation_type",
+        "delta_type",
+        "atomic_group_id",
+        "trigger_source",
+        "message",
+        "error_message",
+    ] {
+        let value = get(key);
+        if !value.is_empty() {
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    for key in ["retry_count", "rollback_occurred", "reconciliation_success"] {
+        if let Some(value) = record.get(key) {
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(" ")
+}

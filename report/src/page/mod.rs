@@ -97,6 +97,8 @@ pub(crate) fn render(page: &Page<'_>) -> Result<(String, Vec<ChartStatus>), Repo
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 // No referrer and no request of any kind, should a link be followed.
                 meta name="referrer" content="no-referrer";
+                // How `--force` recognises a page it may replace.
+                meta name="generator" content=(crate::GENERATOR);
                 meta http-equiv="Content-Security-Policy"
                     content="default-src 'none'; style-src 'unsafe-inline'; img-src data:";
                 title { "Run report: " (header.correlation_id) }

@@ -1,0 +1,158 @@
+//! `basis-log demo`: simulate a backtest, write its logs, export its results.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use basis_log::demo::{self, DemoOptions, DemoOutcome};
+use basis_log::output::{Table, num, warn_all, write_json};
+use clap::Args;
+
+use super::Context;
+use super::export::{outcome_json, print_outcome};
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Seed of the simulation: the same seed writes the same events.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Days of hourly ticks to simulate.
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    /// Initial capital in USDT.
+    #[arg(long, default_value_t = 10_000.0)]
+    capital: f64,
+    /// Log root; the run is written to {out}/{correlation_id}/{pid}/.
+    #[arg(long, env = basis_events::run_dir::LOG_DIR_ENV, default_value = "logs")]
+    out: PathBuf,
+    /// Results root; the run is finalized into {results}/{correlation_id}/.
+    #[arg(long, default_value = "results")]
+    results: PathBuf,
+    /// Use this correlation id instead of a fresh random one.
+    #[arg(long)]
+    correlation_id: Option<String>,
+    /// Replace a results directory written earlier by basis-log.
+    #[arg(long)]
+    force: bool,
+    /// Rotate event files at this many bytes [default: the logger's 100 MB].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1024..))]
+    max_file_bytes: Option<u64>,
+}
+
+pub(crate) fn exec(args: DemoArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
+    let options = DemoOptions {
+        seed: args.seed,
+        days: args.days,
+        capital: args.capital,
+        out: args.out,
+        results: args.results,
+        correlation_id: args.correlation_id,
+        force: args.force,
+        max_file_bytes: args.max_file_bytes,
+    };
+    let ticks = u64::from(options.days) * 24;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(ticks);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:40}] {pos}/{len} hours ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix("simulating");
+        bar
+    });
+    let outcome = demo::run(&options, &mut |done| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    })
+    .context("demo failed")?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    warn_all(&outcome.export.skipped);
+    if cx.json {
+        write_json(cx.out, &outcome_as_json(&outcome))?;
+    } else {
+        print_demo(cx.out, &outcome)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn outcome_as_json(outcome: &DemoOutcome) -> serde_json::Value {
+    serde_json::json!({
+        "correlation_id": outcome.correlation_id,
+        "run_dir": outcome.run_dir,
+        "ticks": outcome.stats.ticks,
+        "operations": outcome.stats.operations,
+        "failed_operations": outcome.stats.failed_operations,
+        "atomic_groups": outcome.stats.atomic_groups,
+        "rolled_back_groups": outcome.stats.rolled_back_groups,
+        "rebalances": outcome.stats.rebalances,
+        "errors": outcome.stats.errors,
+        "final_total_value_usd": outcome.stats.final_value,
+        "total_pnl_usd": outcome.stats.total_pnl,
+        "export": outcome_json(&outcome.export),
+    })
+}
+
+fn print_demo(out: &mut dyn Write, outcome: &DemoOutcome) -> Result<()> {
+    let s = &outcome.stats;
+    let summary = &outcome.export.summary;
+    writeln!(out, "run       {}", outcome.run_dir.display())?;
+    writeln!(
+        out,
+        "  events  {}",
+        outcome.run_dir.join("events").display()
+    )?;
+    print_outcome(out, &outcome.export)?;
+    writeln!(out)?;
+    let mut table = Table::new(["", "value"]);
+    table.row(["correlation id".to_owned(), outcome.correlation_id.clone()]);
+    table.row([
+        "engine time".to_owned(),
+        format!(
+            "{} to {}",
+            summary.time_range.start.as_deref().unwrap_or("-"),
+            summary.time_range.end.as_deref().unwrap_or("-")
+        ),
+    ]);
+    table.row(["hourly ticks".to_owned(), s.ticks.to_string()]);
+    table.row(["events".to_owned(), summary.total_events.to_string()]);
+    table.row([
+        "operations".to_owned(),
+        format!(
+            "{} ({} failed, {} retried)",
+            s.operations, s.failed_operations, summary.operations.retried
+        ),
+    ]);
+    table.row([
+        "atomic groups".to_owned(),
+        format!("{} ({} rolled back)", s.atomic_groups, s.rolled_back_groups),
+    ]);
+    table.row(["rebalances".to_owned(), s.rebalances.to_string()]);
+    let by_severity: Vec<String> = summary
+        .errors
+        .by_severity
+        .iter()
+        .map(|(severity, n)| format!("{n} {severity}"))
+        .collect();
+    table.row(["errors".to_owned(), by_severity.join(", ")]);
+    table.row(["final total value (USD)".to_owned(), num(s.final_value, 2)]);
+    table.row(["total P&L (USD)".to_owned(), num(s.total_pnl, 2)]);
+    if let Some(pnl) = &summary.pnl {
+        for (name, value) in &pnl.attribution {
+            table.row([format!("  {name}"), num(*value, 2)]);
+        }
+    }
+    table.write(out)?;
+    writeln!(
+        out,
+        "\nnext: basis-log failures {0}   basis-log trace {0} supply_001   basis-log validate {0}",
+        outcome.run_dir.display()
+    )?;
+    Ok(())
+}

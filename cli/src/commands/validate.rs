@@ -1,0 +1,51 @@
+//! `basis-log validate PATH…`: every line against its schema and typed event.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use basis_log::output::{warn, write_json};
+use basis_log::validate::{self, ProblemKind};
+use clap::Args;
+
+use super::Context;
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Run directories, events/ directories or event files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Fail on a torn last line too (by default it is reported, not failed).
+    #[arg(long)]
+    strict: bool,
+}
+
+pub(crate) fn exec(args: ValidateArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
+    let report = validate::validate_paths(&args.paths)?;
+    let failed = report.failed(args.strict);
+    if cx.json {
+        write_json(cx.out, &report)?;
+    } else {
+        for problem in &report.problems {
+            warn(problem);
+        }
+        let torn = report
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::TornTail)
+            .count();
+        writeln!(
+            cx.out,
+            "{} file(s), {} line(s) checked: {} bad line(s), {} torn tail(s)",
+            report.files.len(),
+            report.lines(),
+            report.problems.len() - torn,
+            torn,
+        )?;
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
