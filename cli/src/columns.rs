@@ -405,15 +405,28 @@ pub fn columns_for(schema: &Value, records: &[Value]) -> Vec<Column> {
     builder.columns()
 }
 
-/// A cell of the CSV export: strings raw, numbers as written in the JSON,
-/// booleans as `true`/`false`, nothing for null or absent, JSON for the rest.
+/// A cell of the CSV export: strings raw (but guarded, see
+/// [`guard_formula`]), numbers as written in the JSON, booleans as
+/// `true`/`false`, nothing for null or absent, JSON for the rest.
 pub fn csv_cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text.clone(),
+        Some(Value::String(text)) => guard_formula(text),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
         Some(other @ (Value::Array(_) | Value::Object(_))) => other.to_string(),
+    }
+}
+
+/// A string cell that a spreadsheet would run as a formula (it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as
+/// OWASP's "CSV injection" page recommends; every other string is written as
+/// it is. Only string values are guarded: numbers, booleans and JSON cells
+/// are never touched, so numeric columns stay numeric for pandas and DuckDB.
+pub fn guard_formula(text: &str) -> String {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}"),
+        _ => text.to_owned(),
     }
 }
 
@@ -427,6 +440,8 @@ mod tests {
     use basis_events::catalog::{ExposureSnapshot, OperationExecutionEvent, PositionSnapshot};
     use basis_events::{DomainEvent, Envelope, schema::record_schema};
 
+    use serde_json::json;
+
     use super::*;
 
     fn example<E: DomainEvent>() -> Value {
@@ -439,6 +454,23 @@ mod tests {
             .iter()
             .map(|c| (c.name.as_str(), c.ty.clone()))
             .collect()
+    }
+
+    #[test]
+    fn formula_cells_are_guarded_and_numbers_are_not() {
+        for (value, cell) in [
+            (json!("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")"),
+            (json!("+1"), "'+1"),
+            (json!("-1"), "'-1"),
+            (json!("@SUM(A1)"), "'@SUM(A1)"),
+            (json!("\tx"), "'\tx"),
+            (json!("\rx"), "'\rx"),
+            (json!("supply"), "supply"),
+            (json!(-1.5), "-1.5"),
+            (json!(-3), "-3"),
+        ] {
+            assert_eq!(csv_cell(Some(&value)), cell, "{value}");
+        }
     }
 
     #[test]

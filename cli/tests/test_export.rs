@@ -262,7 +262,10 @@ fn test_export_refuses_what_is_not_a_run_and_bad_targets() {
         Some(outcome.run_dir.join("results")),
     ))
     .unwrap_err();
-    assert!(err.to_string().contains("inside the run directory"), "{err}");
+    assert!(
+        err.to_string().contains("inside the run directory"),
+        "{err}"
+    );
     assert!(!dir.path().join("escape").exists());
 
     // A run whose correlation directory is not a plain name is refused.

@@ -144,9 +144,11 @@ struct Sim<'a> {
     stats: SimStats,
 }
 
-/// Rounds to USDT's six decimals, so amounts read as a venue would report them.
+/// Rounds to USDT's six decimals, so amounts read as a venue would report
+/// them; a zero is always `0.0`, never `-0.0` (adding `0.0` turns a negative
+/// zero positive and changes nothing else).
 fn usdt(amount: f64) -> f64 {
-    (amount * 1e6).round() / 1e6
+    (amount * 1e6).round() / 1e6 + 0.0
 }
 
 fn meta(pairs: &[(&str, Value)]) -> Metadata {
@@ -796,7 +798,8 @@ impl<'a> Sim<'a> {
         IndexMap::from([
             (ATOKEN.to_owned(), self.supplied),
             (WALLET.to_owned(), self.wallet),
-            (DEBT.to_owned(), -self.debt),
+            // `0.0 - x`, not `-x`: no debt is `0.0`, not `-0.0`.
+            (DEBT.to_owned(), 0.0 - self.debt),
         ])
     }
 
