@@ -110,13 +110,23 @@ fn test_export_row_counts_types_and_summary() {
             .map(|f| (f.name().clone(), f.data_type().clone()))
             .collect::<std::collections::HashMap<_, _>>()
     };
+    let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let positions = types("positions");
-    assert_eq!(
-        positions["timestamp"],
-        DataType::Timestamp(TimeUnit::Microsecond, None)
-    );
+    assert_eq!(positions["timestamp"], utc);
     assert_eq!(positions["pid"], DataType::Int64);
-    assert_eq!(positions["positions.aave:aToken:aUSDT"], DataType::Float64);
+    assert_eq!(positions["seq"], DataType::Int64);
+    // A map is a Parquet map of the schema's value type, not dotted columns.
+    match &positions["positions"] {
+        DataType::Map(entries, false) => match entries.data_type() {
+            DataType::Struct(kv) => {
+                assert_eq!(kv[0].data_type(), &DataType::Utf8);
+                assert_eq!(kv[1].data_type(), &DataType::Float64);
+            }
+            other => panic!("map entries are {other:?}"),
+        },
+        other => panic!("positions is {other:?}"),
+    }
+    assert!(!positions.contains_key("positions.aave:aToken:aUSDT"));
     assert_eq!(positions["position_type"], DataType::Utf8);
     let groups = types("atomic_groups");
     assert!(
@@ -124,11 +134,15 @@ fn test_export_row_counts_types_and_summary() {
     );
     assert_eq!(groups["rollback_occurred"], DataType::Boolean);
     let pnl = types("pnl_calculations");
-    assert_eq!(pnl["pnl_attribution.supply_yield"], DataType::Float64);
-    assert_eq!(
-        pnl["period_end"],
-        DataType::Timestamp(TimeUnit::Microsecond, None)
-    );
+    // A nested struct is a Parquet struct.
+    match &pnl["pnl_attribution"] {
+        DataType::Struct(fields) => {
+            assert_eq!(fields[0].name(), "supply_yield");
+            assert_eq!(fields[0].data_type(), &DataType::Float64);
+        }
+        other => panic!("pnl_attribution is {other:?}"),
+    }
+    assert_eq!(pnl["period_end"], utc);
     let ops = types("operation_executions");
     match &ops["expected_deltas"] {
         DataType::List(item) => match item.data_type() {

@@ -199,7 +199,7 @@ pub fn for_each_record(
     event_file: &EventFile,
     info: &'static basis_events::EventInfo,
     mut bad: impl FnMut(&Path, u64, String, bool),
-    mut each: impl FnMut(Value) -> Result<()>,
+    mut each: impl FnMut(&Path, u64, Value) -> Result<()>,
 ) -> Result<()> {
     for part in &event_file.parts {
         read::for_each_line(&part.path, |line| {
@@ -209,7 +209,7 @@ pub fn for_each_record(
                 serde_json::from_str::<Value>(text).map_err(|err| format!("invalid JSON: {err}"))
             });
             match verdict {
-                Ok(record) => each(record),
+                Ok(record) => each(&part.path, line.number, record),
                 Err(reason) => {
                     bad(&part.path, line.number, reason, line.torn && part.live);
                     Ok(())
@@ -229,7 +229,8 @@ fn export_file(
     skipped: &mut Vec<String>,
 ) -> Result<summary::FileSummary> {
     // Pass 1: learn the map keys and free-form types; count the bad lines.
-    let mut layout = LayoutBuilder::new(record_shape(&info.schema()));
+    let shape = record_shape(&info.schema());
+    let mut layout = LayoutBuilder::new(shape.clone());
     let mut skipped_lines = 0;
     let mut torn_tails = 0;
     for_each_record(
@@ -248,7 +249,7 @@ fn export_file(
                 skipped.push(bad_line(path, line, &reason));
             }
         },
-        |record| {
+        |_, _, record| {
             layout.observe(&record);
             Ok(())
         },
@@ -264,21 +265,29 @@ fn export_file(
     };
     csv.write_record(columns.iter().map(|c| c.name.as_str()))
         .map_err(csv_err)?;
-    let mut parquet = ParquetSink::create(parquet_path, &columns)?;
+    let mut parquet = ParquetSink::create(parquet_path, &shape)?;
     let mut events = 0;
     let mut row = Vec::with_capacity(columns.len());
     for_each_record(
         event_file,
         info,
         |_, _, _, _| {},
-        |record| {
+        |path, line, record| {
+            if let Err(bad) = parquet_out::check(&shape, &record) {
+                skipped_lines += 1;
+                skipped.push(bad_line(path, line, &bad.to_string()));
+                return Ok(());
+            }
             row.clear();
             row.extend(columns.iter().map(|c| csv_cell(c.get(&record))));
             csv.write_record(&row).map_err(csv_err)?;
-            parquet.push(&record)?;
             summary.observe(&event_file.file, &record);
             events += 1;
-            Ok(())
+            parquet.push(record)?.map_err(|bad| Error::BadLine {
+                path: path.to_owned(),
+                line,
+                reason: bad.to_string(),
+            })
         },
     )?;
     csv.flush().map_err(Error::io(csv_path))?;
