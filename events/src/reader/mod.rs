@@ -7,6 +7,13 @@
 //! - [`Run::records`]: every record of the run in emit order ([`RawRecord`]:
 //!   event name, parsed envelope, payload as raw JSON, position);
 //! - [`Run::events`]: the records of one event type, typed ([`TypedRecord`]);
+//! - [`Replay`]: every record in emit order handed to a handler per event
+//!   type, how an engine or a notebook rebuilds state (see
+//!   `examples/replay.rs`, which rebuilds the position book);
+//! - [`state_at`]: the last snapshot of each kind and the open operations at
+//!   an engine time;
+//! - [`Run::scan`]: the raw lines as bytes with a substring prefilter, for
+//!   queries that must not parse what they skip.
 //!
 //! # One rule for what is read
 //!
@@ -98,8 +105,11 @@ mod position;
 mod problem;
 mod record;
 mod records;
+mod replay;
 mod run;
+mod scan;
 mod segments;
+mod state;
 
 pub use bounded::DEFAULT_LINE_LIMIT;
 pub use lines::{Line, LineReader, read_all};
@@ -108,6 +118,9 @@ pub use position::Position;
 pub use problem::{LineFault, Problem};
 pub use record::{RawRecord, TypedRecord};
 pub use records::{Events, Records};
+pub use replay::{Replay, ReplayReport};
 pub use run::{EVENTS_DIR, EventFile, Mode, Notice, OpenError, Process, ReadOptions, Run, Segment};
+pub use scan::ScanLine;
 pub(crate) use segments::last_segment;
 pub use segments::{parse_segment, segment_name, segments_of};
+pub use state::{KEPT_PROBLEMS, SNAPSHOT_EVENTS, StateAt, state_at};
