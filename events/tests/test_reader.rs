@@ -344,7 +344,7 @@ fn test_a_name_that_is_not_utf8_is_reported() {
     let run = open(root.path());
     assert!(
         matches!(
-            &run.problems()[..],
+            run.problems(),
             [Problem::Skipped {
                 reason: SkipReason::NotUtf8Name,
                 ..
@@ -364,7 +364,7 @@ fn test_an_unknown_file_is_reported_once_not_per_segment() {
     }
     let run = open(root.path());
     assert!(
-        matches!(&run.problems()[..], [Problem::UnknownFile { file, .. }] if file == "notes.jsonl"),
+        matches!(run.problems(), [Problem::UnknownFile { file, .. }] if file == "notes.jsonl"),
         "{:?}",
         run.problems()
     );
@@ -498,7 +498,7 @@ fn test_a_corrupt_manifest_is_a_problem_and_a_missing_one_a_notice() {
     let run = open(root.path());
     assert!(run.processes().iter().all(|p| p.manifest().is_none()));
     assert!(
-        matches!(&run.problems()[..], [Problem::BadManifest { path, .. }] if path.ends_with("7/metadata.json")),
+        matches!(run.problems(), [Problem::BadManifest { path, .. }] if path.ends_with("7/metadata.json")),
         "{:?}",
         run.problems()
     );
@@ -559,7 +559,7 @@ fn test_the_runs_own_catalog_names_its_files_and_without_one_the_binarys_is_used
             .any(|n| matches!(n, Notice::CatalogFallback { .. }))
     );
     assert!(
-        matches!(&run.problems()[..], [Problem::UnknownFile { file, .. }] if file == "positions.jsonl")
+        matches!(run.problems(), [Problem::UnknownFile { file, .. }] if file == "positions.jsonl")
     );
     let read: Vec<_> = run
         .events::<PositionSnapshot>()
@@ -576,9 +576,7 @@ fn test_the_runs_own_catalog_names_its_files_and_without_one_the_binarys_is_used
             .iter()
             .any(|n| matches!(n, Notice::CatalogFallback { .. }))
     );
-    assert!(
-        matches!(&run.problems()[..], [Problem::UnknownFile { file, .. }] if file == "book.jsonl")
-    );
+    assert!(matches!(run.problems(), [Problem::UnknownFile { file, .. }] if file == "book.jsonl"));
 }
 
 #[test]
