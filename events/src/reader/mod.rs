@@ -96,6 +96,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// `pub` only what the API needs: the compiler finds the rest.
+#![warn(unreachable_pub)]
+
 mod bounded;
 mod file_stream;
 mod lines;
