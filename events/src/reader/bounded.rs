@@ -10,6 +10,12 @@ use memchr::memmem::Finder;
 const BLOCK: usize = 256 << 10;
 
 /// The default longest line, in bytes (without its `\n`): 16 MiB.
+///
+/// ```
+/// use basis_events::reader::{DEFAULT_LINE_LIMIT, ReadOptions};
+///
+/// assert_eq!(ReadOptions::new().limit(), DEFAULT_LINE_LIMIT);
+/// ```
 pub const DEFAULT_LINE_LIMIT: usize = 16 << 20;
 
 /// What the next step of a [`BoundedLines`] found.

@@ -8,6 +8,12 @@ use std::path::Path;
 
 /// Why an entry of a run was not read. Each is reported by path as a
 /// [`Problem::Skipped`](super::Problem::Skipped).
+///
+/// ```
+/// use basis_events::reader::SkipReason;
+///
+/// assert_eq!(SkipReason::Special("FIFO").to_string(), "a FIFO, not a regular file; never opened");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SkipReason {

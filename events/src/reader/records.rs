@@ -107,6 +107,16 @@ impl Iterator for Records<'_> {
 }
 
 /// The records of one event type, typed; see [`Run::events`].
+///
+/// ```
+/// # use basis_events::reader::Run;
+/// use basis_events::catalog::RiskAssessment;
+/// # let root = tempfile::tempdir()?;
+/// # std::fs::create_dir_all(root.path().join("abc123/7/events"))?;
+/// let run = Run::open(&root.path().join("abc123"))?;
+/// assert_eq!(run.events::<RiskAssessment>().count(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Events<'r, E> {
     records: Records<'r>,

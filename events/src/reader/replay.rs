@@ -51,6 +51,13 @@ impl std::fmt::Debug for Replay<'_, '_> {
 }
 
 /// What a replay read.
+///
+/// ```
+/// use basis_events::reader::ReplayReport;
+///
+/// let report = ReplayReport::default();
+/// assert_eq!((report.records, report.problems, report.approximate), (0, 0, false));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReplayReport {
     /// Records read, handled or not.

@@ -16,9 +16,20 @@ use crate::model::run_catalog::{CATALOG_FILE, RunCatalog};
 use crate::run_dir::{MANIFEST_FILE, RunDirError, RunManifest, validate_id};
 
 /// The directory of event files in a process directory.
+///
+/// ```
+/// assert_eq!(basis_events::reader::EVENTS_DIR, "events");
+/// ```
 pub const EVENTS_DIR: &str = "events";
 
 /// Whether a read stops at the first [`Problem`] or reports it and goes on.
+///
+/// ```
+/// use basis_events::reader::{Mode, ReadOptions};
+///
+/// assert_eq!(Mode::default(), Mode::Lenient);
+/// assert_eq!(ReadOptions::new().with_mode(Mode::Strict).mode(), Mode::Strict);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// Yield each problem as an `Err` item and go on reading.
@@ -120,6 +131,13 @@ impl ReadOptions {
 }
 
 /// A path that cannot be opened as a run at all.
+///
+/// ```
+/// use basis_events::reader::{OpenError, Run};
+///
+/// let err = Run::open(std::path::Path::new("/no/such/run")).unwrap_err();
+/// assert!(matches!(err, OpenError::NotARun { reason: "it does not exist", .. }));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
@@ -194,6 +212,16 @@ pub struct Run {
 }
 
 /// One process of a run: `logs/{correlation_id}/{pid}`.
+///
+/// ```
+/// # use basis_events::reader::Run;
+/// # let root = tempfile::tempdir()?;
+/// # std::fs::create_dir_all(root.path().join("abc123/7/events"))?;
+/// let run = Run::open(&root.path().join("abc123"))?;
+/// let process = &run.processes()[0];
+/// assert_eq!((process.pid(), process.files().len()), (7, 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Process {
     pid: u32,
@@ -205,6 +233,18 @@ pub struct Process {
 }
 
 /// One event file of one process, with its segments in reading order.
+///
+/// ```
+/// # use basis_events::reader::Run;
+/// # let root = tempfile::tempdir()?;
+/// # let events = root.path().join("abc123/7/events");
+/// # std::fs::create_dir_all(&events)?;
+/// std::fs::write(events.join("risk_assessments.jsonl"), "")?;
+/// let run = Run::open(&root.path().join("abc123"))?;
+/// let file = &run.processes()[0].files()[0];
+/// assert_eq!((file.file(), file.event()), ("risk_assessments.jsonl", "RiskAssessment"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct EventFile {
     file: String,
@@ -213,6 +253,17 @@ pub struct EventFile {
 }
 
 /// One segment of an event file: a numbered rotated one, or the active file.
+///
+/// ```
+/// # use basis_events::reader::Run;
+/// # let root = tempfile::tempdir()?;
+/// # let events = root.path().join("abc123/7/events");
+/// # std::fs::create_dir_all(&events)?;
+/// std::fs::write(events.join("positions.4.jsonl"), "")?;
+/// let run = Run::open(&root.path().join("abc123"))?;
+/// assert_eq!(run.processes()[0].files()[0].segments()[0].number(), Some(4));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Segment {
     place: Arc<Place>,

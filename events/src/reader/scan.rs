@@ -14,6 +14,21 @@ use super::run::{Mode, Run};
 
 /// One line handed over by [`Run::scan`]: bytes borrowed from the read
 /// buffer, nothing parsed or allocated.
+///
+/// ```
+/// # use basis_events::reader::Run;
+/// # let root = tempfile::tempdir()?;
+/// # let events = root.path().join("abc123/7/events");
+/// # std::fs::create_dir_all(&events)?;
+/// std::fs::write(events.join("positions.jsonl"), "a\n")?;
+/// let mut seen = 0;
+/// Run::open(&root.path().join("abc123"))?.scan(Some("PositionSnapshot"), None, |line| {
+///     seen += line.unwrap().bytes().len();
+///     std::ops::ControlFlow::Break(())
+/// })?;
+/// assert_eq!(seen, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ScanLine<'a> {
     bytes: &'a [u8],

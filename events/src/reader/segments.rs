@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 
 /// The name of segment `number` of `file`: `segment_name("positions.jsonl", 2)`
 /// is `"positions.2.jsonl"`.
+///
+/// ```
+/// assert_eq!(basis_events::read::segment_name("api.log", 3), "api.3.log");
+/// ```
 pub fn segment_name(file: &str, number: u64) -> String {
     let (stem, ext) = split_ext(file);
     format!("{stem}.{number}{ext}")
@@ -17,6 +21,13 @@ pub fn segment_name(file: &str, number: u64) -> String {
 ///
 /// `"positions.2.jsonl"` is `("positions.jsonl", Some(2))`,
 /// `"positions.jsonl"` is `("positions.jsonl", None)`.
+///
+/// ```
+/// use basis_events::read::parse_segment;
+///
+/// assert_eq!(parse_segment("positions.2.jsonl"), ("positions.jsonl".to_owned(), Some(2)));
+/// assert_eq!(parse_segment("positions.jsonl"), ("positions.jsonl".to_owned(), None));
+/// ```
 pub fn parse_segment(name: &str) -> (String, Option<u64>) {
     let (stem, ext) = split_ext(name);
     if let Some((base, number)) = stem.rsplit_once('.')
@@ -32,6 +43,21 @@ pub fn parse_segment(name: &str) -> (String, Option<u64>) {
 
 /// The files holding `file`'s lines in `dir`, oldest first: every segment by
 /// increasing number, then the active file if it exists.
+///
+/// ```
+/// use basis_events::read::segments_of;
+///
+/// let dir = tempfile::tempdir()?;
+/// for name in ["positions.jsonl", "positions.2.jsonl", "positions.1.jsonl"] {
+///     std::fs::write(dir.path().join(name), "")?;
+/// }
+/// let names: Vec<_> = segments_of(dir.path(), "positions.jsonl")?
+///     .into_iter()
+///     .map(|path| path.file_name().unwrap().to_owned())
+///     .collect();
+/// assert_eq!(names, ["positions.1.jsonl", "positions.2.jsonl", "positions.jsonl"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn segments_of(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = numbered_segments(dir, file)?
         .into_iter()

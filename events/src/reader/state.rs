@@ -16,6 +16,10 @@ use crate::{DomainEvent, EngineTime};
 
 /// The events that describe the whole state when they are written: the
 /// last one at a time is the state at that time.
+///
+/// ```
+/// assert!(basis_events::reader::SNAPSHOT_EVENTS.contains(&"PositionSnapshot"));
+/// ```
 pub const SNAPSHOT_EVENTS: [&str; 5] = [
     PositionSnapshot::NAME,
     ExposureSnapshot::NAME,
@@ -24,10 +28,26 @@ pub const SNAPSHOT_EVENTS: [&str; 5] = [
     HealthStatusEvent::NAME,
 ];
 
-/// How many problems a [`StateAt`] keeps; the rest are only counted.
+/// How many problems a [`StateAt`] keeps; the rest are only counted, so a
+/// flood of bad lines cannot grow it.
+///
+/// ```
+/// assert_eq!(basis_events::reader::KEPT_PROBLEMS, 20);
+/// ```
 pub const KEPT_PROBLEMS: usize = 20;
 
 /// The state of a run at an engine time; see [`state_at`].
+///
+/// ```
+/// # use basis_events::reader::{Run, state_at};
+/// # use basis_events::EngineTime;
+/// # let root = tempfile::tempdir()?;
+/// # std::fs::create_dir_all(root.path().join("abc123/7/events"))?;
+/// let run = Run::open(&root.path().join("abc123"))?;
+/// let state = state_at(&run, EngineTime::parse("2025-01-15T10:30:00")?)?;
+/// assert!(state.snapshots.is_empty() && state.open_operations.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct StateAt {
     /// The time asked for.
