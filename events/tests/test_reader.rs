@@ -717,3 +717,84 @@ proptest! {
         prop_assert_eq!(pids_read, sorted);
     }
 }
+
+#[test]
+fn test_a_socket_or_a_device_named_like_a_segment_is_refused_by_name() {
+    let root = tempfile::tempdir().unwrap();
+    let events = events_dir(root.path(), 7);
+    write(&events, "positions.jsonl", &[position(7, Some(1), T0)]);
+    let _socket = std::os::unix::net::UnixListener::bind(events.join("positions.1.jsonl")).unwrap();
+    // A character device needs privileges; where mknod is refused, the
+    // socket alone is checked.
+    let device = events.join("positions.2.jsonl");
+    let made_device = std::process::Command::new("mknod")
+        .arg(&device)
+        .args(["c", "1", "3"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    let dir = root.path().join(CID);
+    let (records, problems) = within_timeout(move || {
+        let run = Run::open(&dir).unwrap();
+        let (records, problems) = read(&run);
+        (
+            records.len(),
+            problems
+                .into_iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>(),
+        )
+    });
+    assert_eq!(records, 1);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("positions.1.jsonl") && p.contains("a socket")),
+        "{problems:?}"
+    );
+    if made_device {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("positions.2.jsonl") && p.contains("character device")),
+            "{problems:?}"
+        );
+    }
+    assert_eq!(problems.len(), 1 + usize::from(made_device), "{problems:?}");
+}
+
+#[test]
+fn test_counts_per_file_and_an_events_dir_opens_its_process() {
+    let root = tempfile::tempdir().unwrap();
+    let events = events_dir(root.path(), 7);
+    write(
+        &events,
+        "positions.jsonl",
+        &[
+            position(7, Some(1), T0),
+            "{}\n".into(),
+            position(7, Some(2), T0),
+        ],
+    );
+    write(&events, "health_status.jsonl", &[health(7, Some(3), T0)]);
+    let run = Run::open(&events).unwrap();
+    assert_eq!(run.processes()[0].pid(), 7);
+    assert_eq!(run.correlation_id(), CID);
+    let mut records = run.records();
+    records.by_ref().for_each(drop);
+    let counts = &records.counts()[&7];
+    assert_eq!(
+        (
+            counts["positions.jsonl"].records,
+            counts["positions.jsonl"].problems
+        ),
+        (2, 1)
+    );
+    assert_eq!(
+        (
+            counts["health_status.jsonl"].records,
+            counts["health_status.jsonl"].problems
+        ),
+        (1, 0)
+    );
+}

@@ -120,7 +120,7 @@ pub use open::SkipReason;
 pub use position::Position;
 pub use problem::{LineFault, Problem};
 pub use record::{RawRecord, TypedRecord};
-pub use records::{Events, Records};
+pub use records::{Events, ReadCounts, Records};
 pub use replay::{Replay, ReplayReport};
 pub use run::{EVENTS_DIR, EventFile, Mode, Notice, OpenError, Process, ReadOptions, Run, Segment};
 pub use scan::ScanLine;

@@ -1,11 +1,12 @@
 //! The public reads of a run: every record in emit order ([`Run::records`]),
 //! the records of one event ([`Run::records_of`]), typed ([`Run::events`]).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::marker::PhantomData;
 
 use super::file_stream::FileStream;
 use super::merge::{ProcessStream, RunStream};
+use super::position::Position;
 use super::problem::Problem;
 use super::record::{RawRecord, TypedRecord};
 use super::run::{Mode, Run};
@@ -39,6 +40,24 @@ pub struct Records<'r> {
     stream: RunStream<'r>,
     mode: Mode,
     done: bool,
+    counts: BTreeMap<u32, BTreeMap<String, ReadCounts>>,
+}
+
+/// Records and problems read so far from one event file of one process:
+/// what a validator or a report's data notes print per file.
+///
+/// ```
+/// use basis_events::reader::ReadCounts;
+///
+/// assert_eq!(ReadCounts::default(), ReadCounts { records: 0, problems: 0 });
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadCounts {
+    /// Records yielded.
+    pub records: u64,
+    /// Problems about the file's lines: torn tails, bad and over-long lines,
+    /// gaps and repeats found at one of its lines.
+    pub problems: u64,
 }
 
 impl<'r> Records<'r> {
@@ -62,6 +81,41 @@ impl<'r> Records<'r> {
             stream: RunStream::new(processes),
             mode: run.options().mode(),
             done: false,
+            counts: BTreeMap::new(),
+        }
+    }
+
+    /// Records and problems read so far, by pid, then event file. Complete
+    /// once the iterator is exhausted.
+    ///
+    /// ```
+    /// use basis_events::reader::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let events = root.path().join("abc123/7/events");
+    /// std::fs::create_dir_all(&events)?;
+    /// std::fs::write(events.join("positions.jsonl"), "not json\n")?;
+    /// let run = Run::open(&root.path().join("abc123"))?;
+    /// let mut records = run.records();
+    /// records.by_ref().for_each(drop);
+    /// let counts = records.counts()[&7]["positions.jsonl"];
+    /// assert_eq!((counts.records, counts.problems), (0, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn counts(&self) -> &BTreeMap<u32, BTreeMap<String, ReadCounts>> {
+        &self.counts
+    }
+
+    fn count(&mut self, position: &Position, record: bool) {
+        let files = self.counts.entry(position.pid()).or_default();
+        let counts = match files.get_mut(position.file()) {
+            Some(counts) => counts,
+            None => files.entry(position.file().to_owned()).or_default(),
+        };
+        if record {
+            counts.records += 1;
+        } else {
+            counts.problems += 1;
         }
     }
 
@@ -99,8 +153,16 @@ impl Iterator for Records<'_> {
             Some(problem) => Err(problem),
             None => self.stream.next()?,
         };
-        if item.is_err() && self.mode == Mode::Strict {
-            self.done = true;
+        match &item {
+            Ok(record) => self.count(record.position(), true),
+            Err(problem) => {
+                if let Some(position) = problem.position() {
+                    self.count(position, false);
+                }
+                if self.mode == Mode::Strict {
+                    self.done = true;
+                }
+            }
         }
         Some(item)
     }

@@ -273,8 +273,8 @@ impl Run {
     /// Opens `path` leniently with the default line limit.
     ///
     /// `path` is a process directory (`logs/{correlation_id}/{pid}`, the one
-    /// holding `events/`) or a correlation directory (`logs/{correlation_id}`,
-    /// every process in it, by pid). The path itself may pass through links
+    /// holding `events/`, or that `events/` itself) or a correlation
+    /// directory (`logs/{correlation_id}`, every process in it, by pid). The path itself may pass through links
     /// (it is the user's choice); nothing inside it is ever followed.
     ///
     /// # Errors
@@ -327,7 +327,14 @@ impl Run {
             });
         }
         // Canonical, so `.` and trailing slashes still give the names.
-        let dir = path.canonicalize().map_err(io_err)?;
+        let mut dir = path.canonicalize().map_err(io_err)?;
+        // A process's `events/` directory stands for the process.
+        if name_of(&dir).as_deref() == Some(EVENTS_DIR)
+            && fs::symlink_metadata(dir.join(EVENTS_DIR)).is_err()
+            && let Some(process) = dir.parent()
+        {
+            dir = process.to_owned();
+        }
         let mut opener = Opener {
             options,
             problems: Vec::new(),
