@@ -495,8 +495,24 @@ fn test_a_corrupt_manifest_is_a_problem_and_a_missing_one_a_notice() {
         "{\"correlation_id\": 3",
     )
     .unwrap();
+    // A manifest that names another pid is not this directory's.
+    let mut other = serde_json::to_value(sample_manifest(root.path())).unwrap();
+    other["pid"] = 99.into();
+    fs::write(
+        root.path().join(CID).join("8/metadata.json"),
+        other.to_string(),
+    )
+    .unwrap();
+    events_dir(root.path(), 9);
     let run = open(root.path());
     assert!(run.processes().iter().all(|p| p.manifest().is_none()));
+    assert!(
+        matches!(&run.problems()[1], Problem::BadManifest { reason, .. } if reason.contains("pid 99")),
+        "{:?}",
+        run.problems()
+    );
+    fs::remove_file(root.path().join(CID).join("8/metadata.json")).unwrap();
+    let run = open(root.path());
     assert!(
         matches!(run.problems(), [Problem::BadManifest { path, .. }] if path.ends_with("7/metadata.json")),
         "{:?}",
@@ -512,6 +528,39 @@ fn test_a_corrupt_manifest_is_a_problem_and_a_missing_one_a_notice() {
             .iter()
             .any(|n| matches!(n, Notice::NoManifest { dir } if dir.ends_with("abc123/7")))
     );
+}
+
+/// A manifest as the runtime writes it, for a run under a scratch root.
+fn sample_manifest(scratch: &Path) -> basis_events::run_dir::RunManifest {
+    let root = scratch.join("scratch");
+    let logs = basis_events::LogDirectoryManager::with_root(&root)
+        .create_run_logs(
+            basis_events::RunOptions::new("m", "s", 1.0)
+                .correlation_id(CID)
+                .pid(8),
+        )
+        .unwrap();
+    logs.manifest()
+}
+
+#[test]
+fn test_a_corrupt_catalog_is_a_problem_and_the_binarys_is_used() {
+    let root = tempfile::tempdir().unwrap();
+    let events = events_dir(root.path(), 7);
+    write(&events, "positions.jsonl", &[position(7, Some(1), T0)]);
+    fs::write(
+        root.path().join(CID).join("7/catalog.json"),
+        "{\"format\": 99}",
+    )
+    .unwrap();
+    let run = open(root.path());
+    assert!(
+        matches!(run.problems(), [Problem::BadCatalog { reason, .. }] if reason.contains("newer")),
+        "{:?}",
+        run.problems()
+    );
+    assert!(!run.processes()[0].catalog_from_run());
+    assert_eq!(read(&run).0.len(), 1);
 }
 
 #[test]
@@ -614,17 +663,19 @@ fn test_replay_dispatches_typed_records_and_reports_bad_ones() {
     write(&events, "health_status.jsonl", &[health(7, Some(2), T0)]);
     let run = open(root.path());
     let (mut positions, mut healths, mut problems) = (Vec::new(), 0, Vec::new());
+    let mut second = 0;
     let report = Replay::new(&run)
         .on::<PositionSnapshot>(|record| positions.push(record.envelope.seq))
         .on::<HealthStatusEvent>(|_| healths += 1)
+        .on::<PositionSnapshot>(|_| second += 1)
         .on_problem(|problem| problems.push(problem.to_string()))
         .run()
         .unwrap();
     assert_eq!(positions, [Some(1)]);
-    assert_eq!(healths, 1);
+    assert_eq!((healths, second), (1, 1));
     assert_eq!(
         (report.records, report.dispatched, report.problems),
-        (3, 3, 1)
+        (3, 2, 1)
     );
     assert!(
         problems[0].contains("not a valid PositionSnapshot"),

@@ -62,7 +62,8 @@ impl std::fmt::Debug for Replay<'_, '_> {
 pub struct ReplayReport {
     /// Records read, handled or not.
     pub records: u64,
-    /// Records handed to a handler.
+    /// Records handed to a handler (one that fails its typed parse is a
+    /// problem instead).
     pub dispatched: u64,
     /// Problems met (lenient mode; strict stops at the first).
     pub problems: u64,
@@ -91,7 +92,8 @@ impl<'r, 'h> Replay<'r, 'h> {
     }
 
     /// Calls `handler` with every `E`, typed. A line that is not a valid `E`
-    /// is a problem.
+    /// is a problem. Several handlers of one type are called in the order
+    /// they were added.
     ///
     /// ```
     /// # use basis_events::reader::{Replay, Run};
@@ -158,17 +160,18 @@ impl<'r, 'h> Replay<'r, 'h> {
         for item in records.by_ref() {
             let outcome = item.and_then(|record| {
                 report.records += 1;
-                match self
+                // Every handler of the record's event, in the order given.
+                let mut handled = false;
+                for (_, handler) in self
                     .handlers
                     .iter_mut()
-                    .find(|(name, _)| *name == record.event())
+                    .filter(|(name, _)| *name == record.event())
                 {
-                    Some((_, handler)) => {
-                        report.dispatched += 1;
-                        handler(&record)
-                    }
-                    None => Ok(()),
+                    handled = true;
+                    handler(&record)?;
                 }
+                report.dispatched += u64::from(handled);
+                Ok(())
             });
             if let Err(problem) = outcome {
                 if strict {
