@@ -849,3 +849,37 @@ fn test_counts_per_file_and_an_events_dir_opens_its_process() {
         (1, 0)
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Lines without `seq`, each file in time order, merge by engine time
+    /// with the file order breaking ties.
+    #[test]
+    fn lines_without_seq_merge_by_time(steps in proptest::collection::vec((0usize..2, 0u32..3), 1..40)) {
+        let root = tempfile::tempdir().unwrap();
+        let events = events_dir(root.path(), 7);
+        let mut texts = [String::new(), String::new()];
+        let mut minute = 0;
+        for (file, advance) in &steps {
+            minute += advance;
+            let time = format!("2025-01-15T10:{minute:02}:00");
+            texts[*file] += &if *file == 0 { position(7, None, &time) } else { health(7, None, &time) };
+        }
+        fs::write(events.join("positions.jsonl"), &texts[0]).unwrap();
+        fs::write(events.join("health_status.jsonl"), &texts[1]).unwrap();
+        let run = open(root.path());
+        let mut records = run.records();
+        let read: Vec<_> = records.by_ref().map(|r| r.unwrap()).collect();
+        prop_assert_eq!(read.len(), steps.len());
+        prop_assert!(records.approximate());
+        for pair in read.windows(2) {
+            let (a, b) = (pair[0].envelope(), pair[1].envelope());
+            prop_assert!(a.timestamp <= b.timestamp);
+            // On a tie, health_status.jsonl (first by name) comes first.
+            if a.timestamp == b.timestamp {
+                prop_assert!(!(pair[0].is::<PositionSnapshot>() && pair[1].is::<HealthStatusEvent>()));
+            }
+        }
+    }
+}
