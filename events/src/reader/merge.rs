@@ -4,7 +4,7 @@
 //! process: memory is bounded by the largest line, not the run.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 
 use super::file_stream::FileStream;
 use super::position::Position;
@@ -67,36 +67,24 @@ impl<const ACROSS: bool> PartialEq for Ordered<ACROSS> {
 impl<const ACROSS: bool> Eq for Ordered<ACROSS> {}
 
 /// A k-way merge of record streams: problems pass through as soon as they
-/// are read, records come out in the heap's order.
+/// are read, one at a time (a flood of bad lines is never queued), records
+/// come out in the heap's order.
 #[derive(Debug)]
 struct Merge<S, const ACROSS: bool> {
     sources: Vec<S>,
     heap: BinaryHeap<Reverse<Ordered<ACROSS>>>,
-    problems: VecDeque<Problem>,
+    /// Sources whose head is not in the heap yet, last first.
+    to_refill: Vec<usize>,
     started: bool,
 }
 
-impl<S: Iterator<Item = Result<RawRecord, Problem>>, const ACROSS: bool> Merge<S, ACROSS> {
+impl<S, const ACROSS: bool> Merge<S, ACROSS> {
     fn new(sources: Vec<S>) -> Self {
         Merge {
             sources,
             heap: BinaryHeap::new(),
-            problems: VecDeque::new(),
+            to_refill: Vec::new(),
             started: false,
-        }
-    }
-
-    /// Reads source `source` up to its next record, queueing the problems
-    /// before it.
-    fn refill(&mut self, source: usize) {
-        for item in self.sources[source].by_ref() {
-            match item {
-                Ok(record) => {
-                    self.heap.push(Reverse(Ordered(Head { record, source })));
-                    return;
-                }
-                Err(problem) => self.problems.push_back(problem),
-            }
         }
     }
 }
@@ -109,17 +97,27 @@ impl<S: Iterator<Item = Result<RawRecord, Problem>>, const ACROSS: bool> Iterato
     fn next(&mut self) -> Option<Self::Item> {
         if !self.started {
             self.started = true;
-            for source in 0..self.sources.len() {
-                self.refill(source);
+            self.to_refill = (0..self.sources.len()).rev().collect();
+        }
+        // Every source must have its head in the heap (or be done) before
+        // the smallest head is known.
+        while let Some(&source) = self.to_refill.last() {
+            match self.sources[source].next() {
+                Some(Ok(record)) => {
+                    self.heap.push(Reverse(Ordered(Head { record, source })));
+                    self.to_refill.pop();
+                }
+                // The source stays to be refilled: its next item is read
+                // on the next call, so only one problem is held at a time.
+                Some(Err(problem)) => return Some(Err(problem)),
+                None => {
+                    self.to_refill.pop();
+                }
             }
         }
-        if let Some(problem) = self.problems.pop_front() {
-            return Some(Err(problem));
-        }
         let Reverse(Ordered(head)) = self.heap.pop()?;
-        // The problems read while refilling lie after this record in their
-        // file, so they come after it.
-        self.refill(head.source);
+        // What follows this record in its source comes after it.
+        self.to_refill.push(head.source);
         Some(Ok(head.record))
     }
 }
