@@ -1,5 +1,47 @@
-//! Reading what the loggers wrote: a file's rotated segments in order, and its
-//! lines, with a torn last line reported as such.
+//! Reading a run back: the one reader every tool uses.
+//!
+//! [`Run::open`] takes `logs/{correlation_id}/{pid}` (one process) or
+//! `logs/{correlation_id}` (all of them, by pid) and finds each process's
+//! manifest, catalog and event files. From there:
+//!
+//! - [`Run::records`]: every record of the run in emit order ([`RawRecord`]:
+//!   event name, parsed envelope, payload as raw JSON, position);
+//! - [`Run::events`]: the records of one event type, typed ([`TypedRecord`]);
+//! - [`Replay`]: every record in emit order handed to a handler per event
+//!   type, how an engine or a notebook rebuilds state (see
+//!   `examples/replay.rs`, which rebuilds the position book);
+//! - [`state_at`]: the last snapshot of each kind and the open operations at
+//!   an engine time;
+//! - [`Run::scan`]: the raw lines as bytes with a substring prefilter, for
+//!   queries that must not parse what they skip.
+//!
+//! # One rule for what is read
+//!
+//! Only regular files are opened: a symbolic link anywhere inside a run is
+//! never followed, a FIFO, socket or device is never opened for reading
+//! (checked before the open, opened `O_NONBLOCK | O_NOFOLLOW`, checked again
+//! after), and a name that is not UTF-8 is not guessed at. Each such entry,
+//! and each file under `events/` that the run's catalog does not name
+//! (once per file, not per segment), is a [`Problem::Skipped`] or
+//! [`Problem::UnknownFile`], never silently dropped.
+//!
+//! A line is a record when it is UTF-8, a JSON object with a valid envelope,
+//! carries the run's correlation id and its directory's pid, and is at most
+//! the line limit long (16 MiB by default; a longer line is measured while
+//! skipped and never allocated). Anything else is a [`Problem`] with its
+//! [`Position`]. In [`Mode::Lenient`] problems are `Err` items and the read
+//! goes on; in [`Mode::Strict`] the first one ends it. Problems are yielded
+//! as they are met, never collected: a flood of bad lines keeps memory flat.
+//!
+//! # Emit order
+//!
+//! Within a process, lines are merged by `seq` (one buffered line per file);
+//! a missing range is a [`Problem::Gap`] (a line lost mid-file or a deleted
+//! rotated segment), a `seq` not above the last a [`Problem::Repeat`].
+//! Across processes, by engine time, then pid, then `seq`. Lines without
+//! `seq` (runs written before it, the guide's examples) are merged by
+//! `(timestamp, real_utc_time)` with the file order breaking ties, and
+//! [`Records::approximate`] says so.
 //!
 //! # Segment naming
 //!
@@ -15,255 +57,73 @@
 //! positions.jsonl     newest (active)
 //! ```
 //!
-//! So a file's events in order are: its segments by increasing number, then
-//! the active file. [`segments_of`] lists them in that order; every reader in
-//! the workspace goes through it. A segment never holds part of a line: the
-//! writer cuts only between lines.
-//!
-//! # Torn tails
-//!
-//! Every line the loggers write ends in `\n`. A process killed in the middle
-//! of a `write` can leave the last line of a file without it: a *torn tail*.
-//! [`LineReader`] returns such a line with [`Line::complete`] false, so a
-//! validator can say "torn tail" rather than "corrupt line".
+//! [`segments_of`] lists them in that order. A segment never holds part of a
+//! line: the writer cuts only between lines. A process killed in the middle
+//! of a `write` can leave the last line of a file without its `\n`: a
+//! [`Problem::TornTail`].
 //!
 //! # Examples
 //!
 //! ```
-//! use basis_events::read::{LineReader, segments_of};
+//! use basis_events::catalog::PositionSnapshot;
+//! use basis_events::reader::{Problem, ReadOptions, Run};
+//! use basis_events::{DomainEvent, Envelope};
 //!
-//! let dir = tempfile::tempdir()?;
-//! std::fs::write(dir.path().join("positions.1.jsonl"), "{\"a\":1}\n")?;
-//! std::fs::write(dir.path().join("positions.jsonl"), "{\"a\":2}\n{\"a\":")?;
-//! let segments = segments_of(dir.path(), "positions.jsonl")?;
-//! assert_eq!(segments.len(), 2);
-//! let lines: Vec<_> = LineReader::open(&segments[1])?.collect::<Result<_, _>>()?;
-//! assert!(lines[0].complete && !lines[1].complete);
-//! # Ok::<(), std::io::Error>(())
+//! // A run of one process, pid 7, with a torn last line.
+//! let root = tempfile::tempdir()?;
+//! let events = root.path().join("abc123/7/events");
+//! std::fs::create_dir_all(&events)?;
+//! let snapshot = PositionSnapshot::example().expect("the guide's example");
+//! let mut text = String::new();
+//! for seq in 1..=2 {
+//!     let envelope = Envelope { correlation_id: "abc123".into(), pid: 7, seq: Some(seq), ..Envelope::example() };
+//!     text += &(serde_json::to_string(&snapshot.clone().stamp(envelope))? + "\n");
+//! }
+//! text += "{\"timestamp\":";
+//! std::fs::write(events.join("positions.jsonl"), text)?;
+//!
+//! // Lenient: two records, then the torn tail as an item.
+//! let run = Run::open(&root.path().join("abc123"))?;
+//! let items: Vec<_> = run.events::<PositionSnapshot>().collect();
+//! assert_eq!(items.len(), 3);
+//! assert_eq!(items[1].as_ref().unwrap().envelope.seq, Some(2));
+//! assert!(matches!(items[2], Err(Problem::TornTail { .. })));
+//!
+//! // Strict: the torn tail is the error that ends the read.
+//! let run = Run::open_with(&root.path().join("abc123"), ReadOptions::new().strict())?;
+//! let all: Result<Vec<_>, Problem> = run.records().collect();
+//! assert!(all.unwrap_err().to_string().contains("torn tail"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader};
-use std::path::{Path, PathBuf};
+// `pub` only what the API needs: the compiler finds the rest.
+#![warn(unreachable_pub)]
 
-/// The name of segment `number` of `file`: `segment_name("positions.jsonl", 2)`
-/// is `"positions.2.jsonl"`.
-pub fn segment_name(file: &str, number: u64) -> String {
-    let (stem, ext) = split_ext(file);
-    format!("{stem}.{number}{ext}")
-}
+mod bounded;
+mod file_stream;
+mod lines;
+mod merge;
+mod open;
+mod position;
+mod problem;
+mod record;
+mod records;
+mod replay;
+mod run;
+mod scan;
+mod segments;
+mod state;
 
-/// What a file name in a log directory is: the base file it belongs to, and
-/// its segment number (`None` for the active file).
-///
-/// `"positions.2.jsonl"` is `("positions.jsonl", Some(2))`,
-/// `"positions.jsonl"` is `("positions.jsonl", None)`.
-pub fn parse_segment(name: &str) -> (String, Option<u64>) {
-    let (stem, ext) = split_ext(name);
-    if let Some((base, number)) = stem.rsplit_once('.')
-        && !base.is_empty()
-        && !number.is_empty()
-        && number.bytes().all(|b| b.is_ascii_digit())
-        && let Ok(number) = number.parse::<u64>()
-    {
-        return (format!("{base}{ext}"), Some(number));
-    }
-    (name.to_owned(), None)
-}
-
-/// The files holding `file`'s lines in `dir`, oldest first: every segment by
-/// increasing number, then the active file if it exists.
-pub fn segments_of(dir: &Path, file: &str) -> io::Result<Vec<PathBuf>> {
-    let mut paths: Vec<PathBuf> = numbered_segments(dir, file)?
-        .into_iter()
-        .map(|(_, path)| path)
-        .collect();
-    let active = dir.join(file);
-    if fs::symlink_metadata(&active).is_ok() {
-        paths.push(active);
-    }
-    Ok(paths)
-}
-
-/// The highest segment number of `file` in `dir`, if any.
-pub(crate) fn last_segment(dir: &Path, file: &str) -> io::Result<Option<u64>> {
-    Ok(numbered_segments(dir, file)?
-        .last()
-        .map(|(number, _)| *number))
-}
-
-/// `file`'s numbered segments in `dir`, by increasing number.
-fn numbered_segments(dir: &Path, file: &str) -> io::Result<Vec<(u64, PathBuf)>> {
-    let mut numbered = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        if let Some(name) = entry.file_name().to_str()
-            && let (base, Some(number)) = parse_segment(name)
-            && base == file
-        {
-            numbered.push((number, entry.path()));
-        }
-    }
-    numbered.sort();
-    Ok(numbered)
-}
-
-fn split_ext(name: &str) -> (&str, &str) {
-    match name.rfind('.') {
-        Some(dot) if dot > 0 => name.split_at(dot),
-        _ => (name, ""),
-    }
-}
-
-/// One line of a log file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
-    /// 1-based line number in its file.
-    pub number: u64,
-    /// The line's bytes, without the trailing `\n`.
-    pub bytes: Vec<u8>,
-    /// Whether the line ended in `\n`. Only the last line of a file can be
-    /// incomplete: a torn tail left by a crash in the middle of a write.
-    pub complete: bool,
-}
-
-impl Line {
-    /// The line as text.
-    pub fn text(&self) -> Result<&str, std::str::Utf8Error> {
-        std::str::from_utf8(&self.bytes)
-    }
-
-    /// Whether this is a torn tail (the file's last line, cut short).
-    pub fn is_torn_tail(&self) -> bool {
-        !self.complete
-    }
-}
-
-/// Reads a log file line by line, reporting a torn last line distinctly.
-#[derive(Debug)]
-pub struct LineReader<R> {
-    reader: R,
-    number: u64,
-}
-
-impl LineReader<BufReader<File>> {
-    /// Opens `path` for reading.
-    pub fn open(path: &Path) -> io::Result<Self> {
-        Ok(LineReader::new(BufReader::with_capacity(
-            64 * 1024,
-            File::open(path)?,
-        )))
-    }
-}
-
-impl<R: BufRead> LineReader<R> {
-    /// Reads lines from `reader`.
-    pub fn new(reader: R) -> Self {
-        LineReader { reader, number: 0 }
-    }
-}
-
-impl<R: BufRead> Iterator for LineReader<R> {
-    type Item = io::Result<Line>;
-
-    fn next(&mut self) -> Option<io::Result<Line>> {
-        let mut bytes = Vec::new();
-        match self.reader.read_until(b'\n', &mut bytes) {
-            Ok(0) => None,
-            Ok(_) => {
-                self.number += 1;
-                let complete = bytes.last() == Some(&b'\n');
-                if complete {
-                    bytes.pop();
-                }
-                Some(Ok(Line {
-                    number: self.number,
-                    bytes,
-                    complete,
-                }))
-            }
-            Err(err) => Some(Err(err)),
-        }
-    }
-}
-
-/// Every line of `file` in `dir`, across its segments in order, each with
-/// the path it came from.
-pub fn read_all(dir: &Path, file: &str) -> io::Result<Vec<(PathBuf, Line)>> {
-    let mut lines = Vec::new();
-    for path in segments_of(dir, file)? {
-        for line in LineReader::open(&path)? {
-            lines.push((path.clone(), line?));
-        }
-    }
-    Ok(lines)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segment_names_round_trip() {
-        assert_eq!(segment_name("positions.jsonl", 3), "positions.3.jsonl");
-        assert_eq!(segment_name("api.log", 1), "api.1.log");
-        assert_eq!(
-            parse_segment("positions.3.jsonl"),
-            ("positions.jsonl".to_owned(), Some(3))
-        );
-        assert_eq!(
-            parse_segment("positions.jsonl"),
-            ("positions.jsonl".to_owned(), None)
-        );
-        assert_eq!(
-            parse_segment("engine.12.log"),
-            ("engine.log".to_owned(), Some(12))
-        );
-        assert_eq!(parse_segment(".1.jsonl"), (".1.jsonl".to_owned(), None));
-        assert_eq!(parse_segment("a.b.jsonl"), ("a.b.jsonl".to_owned(), None));
-    }
-
-    #[test]
-    fn segments_are_listed_numerically_then_the_active_file() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in [
-            "positions.jsonl",
-            "positions.10.jsonl",
-            "positions.2.jsonl",
-            "positions.1.jsonl",
-            "exposures.1.jsonl",
-        ] {
-            fs::write(dir.path().join(name), "").unwrap();
-        }
-        let names: Vec<String> = segments_of(dir.path(), "positions.jsonl")
-            .unwrap()
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "positions.1.jsonl",
-                "positions.2.jsonl",
-                "positions.10.jsonl",
-                "positions.jsonl"
-            ]
-        );
-        assert_eq!(
-            last_segment(dir.path(), "positions.jsonl").unwrap(),
-            Some(10)
-        );
-    }
-
-    #[test]
-    fn a_torn_tail_is_reported_as_incomplete() {
-        let lines: Vec<Line> = LineReader::new(&b"{\"a\":1}\n{\"a\":2}\n{\"a\""[..])
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(lines.len(), 3);
-        assert!(lines[0].complete && lines[1].complete);
-        assert!(lines[2].is_torn_tail());
-        assert_eq!(lines[2].number, 3);
-        assert_eq!(lines[1].text().unwrap(), "{\"a\":2}");
-    }
-}
+pub use bounded::DEFAULT_LINE_LIMIT;
+pub use lines::{Line, LineReader, read_all};
+pub use open::SkipReason;
+pub use position::Position;
+pub use problem::{LineFault, Problem};
+pub use record::{RawRecord, TypedRecord};
+pub use records::{Events, ReadCounts, Records};
+pub use replay::{Replay, ReplayReport};
+pub use run::{EVENTS_DIR, EventFile, Mode, Notice, OpenError, Process, ReadOptions, Run, Segment};
+pub use scan::ScanLine;
+pub(crate) use segments::last_segment;
+pub use segments::{parse_segment, segment_name, segments_of};
+pub use state::{KEPT_PROBLEMS, SNAPSHOT_EVENTS, StateAt, state_at};
