@@ -17,14 +17,6 @@ pub enum ReportError {
     #[error("`{}` is not a run directory: {reason}", path.display())]
     NotARun { path: PathBuf, reason: String },
 
-    /// A directory or file of the run could not be read.
-    #[error("cannot read `{}`: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-
     /// The report file could not be written.
     #[error("cannot write the report to `{}`: {source}", path.display())]
     Write {
@@ -39,11 +31,6 @@ pub enum ReportError {
 }
 
 impl ReportError {
-    pub(crate) fn read(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> ReportError {
-        let path = path.into();
-        move |source| ReportError::Read { path, source }
-    }
-
     pub(crate) fn write(path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> ReportError {
         let path = path.into();
         move |source| ReportError::Write { path, source }

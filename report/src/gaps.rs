@@ -45,6 +45,14 @@ pub enum Gap {
         segment: String,
         count: u64,
     },
+    /// The process's manifest does not say the run completed: it is still
+    /// running, failed, was aborted or killed, or has no manifest. Its files
+    /// end wherever the process stopped, so totals are of a partial run.
+    Unfinished { pid: String, status: String },
+    /// Something of the run that was not read, as the reader says: a planted
+    /// link, a special file, a file the catalog does not name, a gap or a
+    /// repeat in `seq`, an unreadable catalog.
+    Unread { what: String },
 }
 
 impl fmt::Display for Gap {
@@ -101,6 +109,11 @@ impl fmt::Display for Gap {
                 f,
                 "process {pid}: events/{segment} has {count} more invalid lines, also skipped"
             ),
+            Gap::Unfinished { pid, status } => write!(
+                f,
+                "process {pid}: the run is not complete (status: {status}); every file ends where                  the process stopped, so the figures are of a partial run"
+            ),
+            Gap::Unread { what } => f.write_str(what),
         }
     }
 }

@@ -29,14 +29,13 @@
 //! ```
 
 mod chart;
-mod data;
+pub mod digest;
 mod downsample;
 mod error;
 mod format;
 mod gaps;
 mod load;
 mod page;
-mod run;
 
 use std::fs;
 use std::io::Write;
@@ -44,8 +43,8 @@ use std::path::{Component as PathComponent, Path, PathBuf};
 
 pub use error::ReportError;
 pub use gaps::Gap;
-pub use load::Source;
-pub use run::{EVENTS_DIR, MANIFEST};
+pub use digest::RunDigest;
+pub use load::{LoadBuilder, LoadedRun, Source, load, status_name};
 
 /// The report's file name in a results directory: `results/{backtest_id}/report.html`.
 pub const REPORT_FILE: &str = "report.html";
@@ -122,6 +121,8 @@ pub struct ReportSummary {
     pub correlation_id: String,
     /// The processes merged, in pid order.
     pub processes: Vec<String>,
+    /// Whether every process's manifest says the run completed.
+    pub complete: bool,
     /// `total_value_usd` of the last PositionSnapshot: the latest engine
     /// timestamp, ties broken by file order (processes by pid, rotated
     /// segments oldest first, lines in order). The page shows it in
@@ -152,21 +153,22 @@ pub struct Report {
 /// Renders the report of the run at `run_dir` (`logs/{correlation_id}/{pid}`
 /// or `logs/{correlation_id}`) as one HTML string.
 pub fn render(run_dir: &Path, options: &ReportOptions) -> Result<Report, ReportError> {
-    let run = run::Run::open(run_dir)?;
-    let loaded = load::load(&run)?;
-    let page = page::Page {
-        run: &run,
-        loaded: &loaded,
-        options,
-    };
+    render_loaded(&load(run_dir)?, options)
+}
+
+/// Renders the report of a run already read, as the results store does
+/// with the digest it built while exporting.
+pub fn render_loaded(loaded: &LoadedRun, options: &ReportOptions) -> Result<Report, ReportError> {
+    let page = page::Page { loaded, options };
     let (html, charts) = page::render(&page)?;
-    let data = &loaded.data;
+    let data = &loaded.digest;
     let summary = ReportSummary {
         correlation_id: page.header().correlation_id,
-        processes: run.processes.iter().map(|p| p.pid.clone()).collect(),
+        processes: loaded.processes.clone(),
+        complete: loaded.is_complete(),
         final_total_value: data.final_total_value(),
         total_pnl: data.total_pnl().map(|row| row.total_pnl_usd),
-        events: loaded.sources.iter().map(|s| s.events).sum(),
+        events: data.total_events(),
         charts,
         gaps: loaded.gaps.clone(),
         sources: loaded.sources.clone(),
@@ -189,7 +191,16 @@ pub fn write_report(
     out: &Path,
     options: &ReportOptions,
 ) -> Result<ReportSummary, ReportError> {
-    let report = render(run_dir, options)?;
+    write_loaded(&load(run_dir)?, out, options)
+}
+
+/// Renders a run already read and writes it to `out`, as [`write_report`].
+pub fn write_loaded(
+    loaded: &LoadedRun,
+    out: &Path,
+    options: &ReportOptions,
+) -> Result<ReportSummary, ReportError> {
+    let report = render_loaded(loaded, options)?;
     let parent = match out.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -276,7 +287,7 @@ mod tests {
         use basis_events::catalog::{HealthStatus, OperationStatus, OperationType, RiskLevel};
         use chrono::{Duration, TimeZone, Utc};
 
-        use crate::data::*;
+        use crate::digest::*;
 
         const TICKS: i64 = 525_600;
         let start = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
@@ -285,7 +296,7 @@ mod tests {
             400_000 => 1_000.0,
             _ => 10_000.0 + (minute as f64 / 10_000.0).sin() * 100.0,
         };
-        let mut data = RunData::default();
+        let mut data = RunDigest::default();
         let (usdt, eth) = (data.asset("USDT"), data.asset("ETH"));
         for minute in 0..TICKS {
             let time = start + Duration::minutes(minute);
@@ -341,19 +352,16 @@ mod tests {
         data.last = Some(start + Duration::minutes(TICKS - 1));
         data.finish();
 
-        let run = run::Run {
-            dir_name: "year".to_owned(),
-            processes: Vec::new(),
-        };
-        let loaded = load::Loaded {
-            data,
+        let loaded = LoadedRun {
+            digest: data,
             gaps: Vec::new(),
             sources: Vec::new(),
             manifests: Vec::new(),
+            correlation_id: "year".to_owned(),
+            processes: Vec::new(),
         };
         let options = ReportOptions::default();
         let (html, charts) = page::render(&page::Page {
-            run: &run,
             loaded: &loaded,
             options: &options,
         })

@@ -4,7 +4,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
 use super::{HEIGHT, Key, LegendItem, WIDTH, accessible, draw_error, palette};
-use crate::data::Time;
+use crate::digest::Time;
 use crate::error::ReportError;
 use crate::format;
 

@@ -12,7 +12,7 @@ use super::Page;
 use super::figure::{Figure, Table, absence};
 use crate::ChartStatus;
 use crate::chart::{BarChart, Stack, bar_chart, palette};
-use crate::data::Time;
+use crate::digest::Time;
 use crate::error::ReportError;
 use crate::format;
 
@@ -194,14 +194,19 @@ fn linkable(code: &str) -> bool {
 
 fn failures(page: &Page<'_>) -> Markup {
     let data = page.data();
-    // An operation's failure has no severity of its own: use the one its
-    // code was raised with, when a system error gives it.
-    let mut severity_of: HashMap<&str, Severity> = HashMap::new();
+    // One row per incident: a failed or rolled-back attempt, with the system
+    // error it raised folded into it (same operation, same code), or a system
+    // error of its own. Nothing is counted twice.
+    let mut raised: HashMap<(&str, &str), &crate::digest::ErrorRow> = HashMap::new();
     for error in &data.errors {
-        severity_of
-            .entry(error.error_code.as_str())
-            .or_insert(error.severity);
+        if let Some(operation) = error.operation_id.as_deref() {
+            raised
+                .entry((operation, error.error_code.as_str()))
+                .or_insert(error);
+        }
     }
+    let outcomes = data.outcomes();
+    let mut folded: Vec<(&str, &str)> = Vec::new();
     let mut rows: Vec<Failure<'_>> = data
         .operations
         .iter()
@@ -211,30 +216,46 @@ fn failures(page: &Page<'_>) -> Markup {
                 OperationStatus::Failed | OperationStatus::RolledBack
             )
         })
-        .map(|op| Failure {
-            time: op.time,
-            kind: if op.status == OperationStatus::Failed {
-                "operation failed"
-            } else {
-                "operation rolled back"
-            },
-            place: format!("{} {} at {}", op.operation_type, op.operation_id, op.venue),
-            severity: op
+        .map(|op| {
+            let error = op
                 .error_code
                 .as_deref()
-                .and_then(|code| severity_of.get(code).copied()),
-            code: op.error_code.as_deref(),
-            message: op.error_message.as_deref().unwrap_or(""),
+                .and_then(|code| raised.get(&(op.operation_id.as_str(), code)).copied());
+            if let Some(error) = error {
+                folded.push((op.operation_id.as_str(), error.error_code.as_str()));
+            }
+            let outcome = outcomes.get(op.operation_id.as_str());
+            Failure {
+                time: op.time,
+                kind: match (op.status, outcome.map(|o| o.outcome)) {
+                    (OperationStatus::RolledBack, _) => "operation rolled back",
+                    (_, Some(OperationStatus::Confirmed)) => "attempt failed, retry confirmed",
+                    _ => "operation failed",
+                },
+                place: format!("{} {} at {}", op.operation_type, op.operation_id, op.venue),
+                severity: error.map(|e| e.severity),
+                code: op.error_code.as_deref(),
+                message: op.error_message.as_deref().unwrap_or(""),
+            }
         })
-        .chain(data.errors.iter().map(|error| Failure {
-            time: error.time,
-            kind: "system error",
-            place: error.component.to_string(),
-            severity: Some(error.severity),
-            code: Some(error.error_code.as_str()),
-            message: &error.error_message,
-        }))
         .collect();
+    rows.extend(
+        data.errors
+            .iter()
+            .filter(|error| {
+                !error.operation_id.as_deref().is_some_and(|op| {
+                    folded.contains(&(op, error.error_code.as_str()))
+                })
+            })
+            .map(|error| Failure {
+                time: error.time,
+                kind: "system error",
+                place: error.component.to_string(),
+                severity: Some(error.severity),
+                code: Some(error.error_code.as_str()),
+                message: &error.error_message,
+            }),
+    );
     rows.sort_by_key(|row| row.time);
     let total = rows.len();
     rows.truncate(page.options.max_rows);
@@ -247,7 +268,8 @@ fn failures(page: &Page<'_>) -> Markup {
             }
         } @else {
             p #failures.note data-count=(total) {
-                (total) " failures: failed and rolled-back operations and system errors, by engine time. "
+                (total) " incidents: failed and rolled-back attempts (with the system error each raised) "
+                "and the other system errors, by engine time. "
                 "Each code links to its entry in the error-code docs."
                 @if rows.len() < total { " The first " (rows.len()) " are listed." }
             }

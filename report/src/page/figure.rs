@@ -168,8 +168,8 @@ mod tests {
 
     fn source(pid: &str, segments: &[&str], events: u64, skipped: u64) -> Source {
         Source {
-            event: "RiskAssessment",
-            file: "risk_assessments.jsonl",
+            event: "RiskAssessment".to_owned(),
+            file: "risk_assessments.jsonl".to_owned(),
             pid: pid.to_owned(),
             segments: segments.iter().map(|s| (*s).to_owned()).collect(),
             events,

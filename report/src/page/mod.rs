@@ -13,20 +13,17 @@ mod risk;
 mod value;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use serde_json::Value;
 
-use crate::data::RunData;
+use crate::digest::RunDigest;
 use crate::error::ReportError;
 use crate::format;
-use crate::load::{Loaded, Source};
-use crate::run::Run;
+use crate::load::{LoadedRun, Source, status_name};
 use crate::{ChartStatus, ReportOptions};
 
 /// What the sections are rendered from.
 #[derive(Debug)]
 pub(crate) struct Page<'a> {
-    pub run: &'a Run,
-    pub loaded: &'a Loaded,
+    pub loaded: &'a LoadedRun,
     pub options: &'a ReportOptions,
 }
 
@@ -40,8 +37,8 @@ pub(crate) struct Header {
 }
 
 impl Page<'_> {
-    pub(crate) fn data(&self) -> &RunData {
-        &self.loaded.data
+    pub(crate) fn data(&self) -> &RunDigest {
+        &self.loaded.digest
     }
 
     pub(crate) fn sources(&self) -> &[Source] {
@@ -53,29 +50,45 @@ impl Page<'_> {
         (self.options.max_points / 2).max(1)
     }
 
-    /// Strategy, mode and capital from the first manifest that has each;
-    /// the correlation id from a manifest, else an event, else the directory.
+    /// Strategy, mode and capital from the first manifest; the correlation
+    /// id from a manifest, else an event, else the directory.
     pub(crate) fn header(&self) -> Header {
-        let field = |keys: &[&str]| -> Option<&Value> {
-            self.loaded
-                .manifests
-                .iter()
-                .find_map(|(_, manifest)| keys.iter().find_map(|key| manifest.get(*key)))
-        };
-        let text = |keys: &[&str]| {
-            field(keys)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        };
+        let manifest = self.loaded.manifests.first().map(|(_, m)| m);
+        let non_empty = |text: &str| (!text.is_empty()).then(|| text.to_owned());
         Header {
-            correlation_id: text(&["correlation_id"])
+            correlation_id: manifest
+                .map(|m| m.correlation_id.clone())
                 .or_else(|| self.data().correlation_id.clone())
-                .unwrap_or_else(|| self.run.dir_name.clone()),
-            strategy: text(&["strategy", "strategy_name"]),
-            mode: text(&["mode"]),
-            capital: field(&["initial_capital", "capital"]).and_then(Value::as_f64),
+                .unwrap_or_else(|| self.loaded.correlation_id.clone()),
+            strategy: manifest
+                .and_then(|m| non_empty(&m.strategy))
+                .or_else(|| self.data().strategy_name.clone()),
+            mode: manifest.and_then(|m| non_empty(&m.mode)),
+            capital: manifest.map(|m| m.initial_capital),
         }
+    }
+
+    /// The run's status as the page states it: `completed` only when every
+    /// process's manifest says so.
+    pub(crate) fn status(&self) -> String {
+        if self.loaded.is_complete() {
+            return "completed".to_owned();
+        }
+        let statuses: Vec<String> = self
+            .loaded
+            .processes
+            .iter()
+            .map(|pid| {
+                let status = self
+                    .loaded
+                    .manifests
+                    .iter()
+                    .find(|(p, _)| p == pid)
+                    .map_or("unknown (no metadata.json)", |(_, m)| status_name(m.status));
+                format!("process {pid}: {status}")
+            })
+            .collect();
+        format!("not complete ({})", statuses.join("; "))
     }
 }
 
@@ -131,7 +144,8 @@ pub(crate) fn render(page: &Page<'_>) -> Result<(String, Vec<ChartStatus>), Repo
 fn run_header(page: &Page<'_>, header: &Header) -> Markup {
     let data = page.data();
     let unknown = "unknown";
-    let pids: Vec<&str> = page.run.processes.iter().map(|p| p.pid.as_str()).collect();
+    let pids: Vec<&str> = page.loaded.processes.iter().map(String::as_str).collect();
+    let complete = page.loaded.is_complete();
     html! {
         header #run {
             h1 { "Run report" }
@@ -147,6 +161,10 @@ fn run_header(page: &Page<'_>, header: &Header) -> Markup {
                             Some(capital) => span #capital data-value=(format::exact(capital)) { (format::usd(capital)) },
                             None => (unknown),
                         }
+                    }
+                    dt { "Status" }
+                    dd #run-status data-complete=(complete) {
+                        @if complete { (page.status()) } @else { strong.bad { (page.status()) } }
                     }
                     dt { @if pids.len() == 1 { "Process" } @else { "Processes" } }
                     dd { (pids.join(", ")) }
@@ -164,18 +182,15 @@ fn run_header(page: &Page<'_>, header: &Header) -> Markup {
                     }
                 }
                 (key_figures(data))
-                (events_per_type(page.sources()))
+                (events_per_type(data, page.sources()))
             }
         }
     }
 }
 
-fn key_figures(data: &RunData) -> Markup {
-    let failed = data
-        .operations
-        .iter()
-        .filter(|op| op.status == basis_events::catalog::OperationStatus::Failed)
-        .count();
+fn key_figures(data: &RunDigest) -> Markup {
+    let operations = data.operations();
+    let failed = data.failures().len();
     html! {
         dl.kpis {
             div.kpi {
@@ -193,8 +208,11 @@ fn key_figures(data: &RunData) -> Markup {
                 }
             }
             div.kpi {
-                dt { "Operations failed" }
-                dd #operations-failed data-value=(failed) { (failed) " of " (data.operations.len()) }
+                dt { "Failed attempts" }
+                dd #operations-failed data-value=(failed) {
+                    (failed) " of " (operations.attempts) " attempts ("
+                    (operations.operations) " operations)"
+                }
             }
             div.kpi {
                 dt { "Errors" }
@@ -204,29 +222,24 @@ fn key_figures(data: &RunData) -> Markup {
         p.note {
             "Final total value is " code { "total_value_usd" } " of the last PositionSnapshot and total P&L is "
             code { "total_pnl_usd" } " of the last PnLCalculation: last by engine timestamp, then by "
-            "file order (processes by pid, rotated segments oldest first). The results store's "
-            code { "summary.json" } " uses the same rule."
+            "emit order. An operation is one operation id, each of its events an attempt; a failed "
+            "attempt is counted once, not again for the error it raised. The results store's "
+            code { "summary.json" } " uses the same definitions."
         }
     }
 }
 
-fn events_per_type(sources: &[Source]) -> Markup {
-    // One row per event type, summed over processes, in the guide's order.
-    let mut rows: Vec<(&str, &str, u64, u64, usize)> = Vec::new();
+fn events_per_type(data: &RunDigest, sources: &[Source]) -> Markup {
+    // One row per event type of the run's catalogs, custom ones included,
+    // summed over processes; its count and time range from the digest.
+    let mut rows: Vec<(&str, &str, u64, usize)> = Vec::new();
     for source in sources {
         match rows.iter_mut().find(|row| row.1 == source.file) {
             Some(row) => {
-                row.2 += source.events;
-                row.3 += source.skipped;
-                row.4 += source.segments.len();
+                row.2 += source.skipped;
+                row.3 += source.segments.len();
             }
-            None => rows.push((
-                source.event,
-                source.file,
-                source.events,
-                source.skipped,
-                source.segments.len(),
-            )),
+            None => rows.push((&source.event, &source.file, source.skipped, source.segments.len())),
         }
     }
     html! {
@@ -237,14 +250,18 @@ fn events_per_type(sources: &[Source]) -> Markup {
                     caption { "Events read per type, over every process and rotated segment" }
                     thead { tr {
                         th scope="col" { "event" } th scope="col" { "file" }
-                        th.num scope="col" { "events" } th.num scope="col" { "lines skipped" }
-                        th.num scope="col" { "files read" }
+                        th.num scope="col" { "events" } th scope="col" { "first" } th scope="col" { "last" }
+                        th.num scope="col" { "lines skipped" } th.num scope="col" { "files read" }
                     } }
                     tbody {
-                        @for (event, file, events, skipped, segments) in &rows {
-                            tr data-event=(event) {
+                        @for (event, file, skipped, segments) in &rows {
+                            @let count = data.events_per_type().get(*event);
+                            tr data-event=(event) data-events=(count.map_or(0, |c| c.events)) {
                                 th scope="row" { (event) } td { code { "events/" (file) } }
-                                td.num { (events) } td.num { (skipped) } td.num { (segments) }
+                                td.num { (count.map_or(0, |c| c.events)) }
+                                td { @if let Some(c) = count { (format::time(c.first)) } }
+                                td { @if let Some(c) = count { (format::time(c.last)) } }
+                                td.num { (skipped) } td.num { (segments) }
                             }
                         }
                     }
@@ -278,7 +295,7 @@ fn data_notes(page: &Page<'_>) -> Markup {
         section #data-notes aria-labelledby="data-notes-h" {
             h2 #data-notes-h { "Data notes" }
             @if gaps.is_empty() {
-                p.ok { "Complete: every event file of the guide's catalog was found in every process, and every line was read." }
+                p.ok { "Complete: the run completed, every event file of the guide's catalog was found in every process, and every line was read." }
             } @else {
                 p.warn {
                     strong { (gaps.len()) @if gaps.len() == 1 { " gap" } @else { " gaps" } }

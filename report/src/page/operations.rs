@@ -14,7 +14,7 @@ use super::Page;
 use super::figure::{Figure, Table, absence, sampling_note};
 use crate::ChartStatus;
 use crate::chart::{BarChart, Marker, Shape, Stack, TimeChart, bar_chart, palette, time_chart};
-use crate::data::{OperationRow, Time};
+use crate::digest::{OperationRow, Time};
 use crate::downsample::{min_max_indices, spread};
 use crate::error::ReportError;
 use crate::format;

@@ -9,7 +9,7 @@ use super::Page;
 use super::figure::{Figure, Table, absence, sampling_note};
 use crate::ChartStatus;
 use crate::chart::{Marker, Series, Shape, TimeChart, palette, time_chart};
-use crate::data::RiskRow;
+use crate::digest::RiskRow;
 use crate::downsample::{spread, union_min_max_indices};
 use crate::error::ReportError;
 use crate::format;

@@ -10,7 +10,7 @@ use super::Page;
 use super::figure::{Figure, Table, absence, sampling_note};
 use crate::ChartStatus;
 use crate::chart::{Series, TimeChart, palette, time_chart};
-use crate::data::PnlRow;
+use crate::digest::PnlRow;
 use crate::downsample::{min_max_indices, union_min_max_indices};
 use crate::error::ReportError;
 use crate::format;

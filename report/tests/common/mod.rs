@@ -109,6 +109,16 @@ impl RunDir {
             "mode": "pure_lending_usdt",
             "strategy": "pure_lending",
             "initial_capital": 10000.0,
+            "start_time": "2026-03-01T12:00:00.000001",
+            "log_directory": self.process(pid),
+            "events_directory": self.process(pid).join("events"),
+            "execution_mode": "backtest",
+            "host": "test",
+            "crate_version": "0.1.0",
+            "schema_versions": {},
+            "status": "completed",
+            "end_time": "2026-03-01T12:00:01.000001",
+            "event_counts": {},
         });
         fs::write(
             self.process(pid).join("metadata.json"),
