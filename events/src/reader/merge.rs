@@ -21,7 +21,10 @@ struct Head {
 impl Head {
     /// The order within a process: by `seq` when both lines have one; by
     /// engine time, then wall-clock time, when one lacks it (an older run:
-    /// approximate), and the file's place as the tie-break.
+    /// approximate), and the file's place as the tie-break. A process
+    /// mixing both kinds of line (never written by one binary) gets an order
+    /// that is not total; the heap stays sound, the order is only as good as
+    /// the times, and `approximate` says so.
     fn within_process(&self, other: &Head) -> Ordering {
         let (a, b) = (self.record.envelope(), other.record.envelope());
         match (a.seq, b.seq) {
