@@ -100,6 +100,7 @@
 #![warn(unreachable_pub)]
 
 mod bounded;
+mod check;
 mod file_stream;
 mod lines;
 mod merge;
@@ -115,6 +116,7 @@ mod segments;
 mod state;
 
 pub use bounded::DEFAULT_LINE_LIMIT;
+pub use check::Checker;
 pub use lines::{Line, LineReader, read_all};
 pub use open::SkipReason;
 pub use position::Position;

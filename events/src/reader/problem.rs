@@ -136,6 +136,16 @@ pub enum LineFault {
         event: &'static str,
         error: Arc<serde_json::Error>,
     },
+    /// A valid envelope, but the line breaks its event's JSON Schema (the
+    /// schema the run's catalog gives for the version that wrote it).
+    #[error("breaks the schema of {event} v{version} at `{path}`: {message}")]
+    Schema {
+        event: String,
+        version: u32,
+        /// The JSON pointer of the offending value (`/positions/aave`).
+        path: String,
+        message: String,
+    },
     /// The record was asked for as another event than its file holds.
     #[error("a {found}, not a {expected}")]
     OtherEvent {

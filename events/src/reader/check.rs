@@ -1,0 +1,150 @@
+//! The one rule for what a valid line of an event file is, for every tool.
+//!
+//! The reader already refuses what is not a record of the run (not UTF-8,
+//! no valid envelope, another run's correlation id, another process's pid).
+//! [`Checker`] adds the event's own rules: the line must satisfy the JSON
+//! Schema that the *process's catalog* gives for its event, the schema the
+//! writing binary had, so an engine's own events are checked by a reader that
+//! never compiled them; and when this binary links the same event at the same
+//! version, the line must also parse as the typed event (which checks what a
+//! schema cannot, such as an error code's registered severity).
+//!
+//! `basis-log validate`, `export` and the report all check records through a
+//! `Checker`, so a line one of them accepts, all of them accept.
+//!
+//! ```
+//! use basis_events::catalog::PositionSnapshot;
+//! use basis_events::reader::{Checker, Run};
+//! use basis_events::{DomainEvent, Envelope};
+//!
+//! let root = tempfile::tempdir()?;
+//! let events = root.path().join("abc123/7/events");
+//! std::fs::create_dir_all(&events)?;
+//! let envelope = Envelope { correlation_id: "abc123".into(), pid: 7, seq: Some(1), ..Envelope::example() };
+//! let good = serde_json::to_string(&PositionSnapshot::example().unwrap().stamp(envelope))?;
+//! let bad = good
+//!     .replace(r#""seq":1"#, r#""seq":2"#)
+//!     .replace(r#""position_type":"simulated""#, r#""position_type":"imaginary""#);
+//! std::fs::write(events.join("positions.jsonl"), format!("{good}\n{bad}\n"))?;
+//!
+//! let run = Run::open(&root.path().join("abc123"))?;
+//! let mut checker = Checker::new();
+//! let verdicts: Vec<bool> = run
+//!     .records()
+//!     .map(|record| checker.check(&run, &record.unwrap()).is_ok())
+//!     .collect();
+//! assert_eq!(verdicts, [true, false]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::problem::{LineFault, Problem};
+use super::record::RawRecord;
+use super::run::Run;
+use crate::EventInfo;
+
+/// Checks records against their event's schema and typed parse, compiling
+/// each schema once.
+#[derive(Default)]
+pub struct Checker {
+    /// By pid and event name: the compiled schema of that process's catalog
+    /// (or why it does not compile), and the linked event when its version
+    /// is the catalog's.
+    compiled: HashMap<(u32, String), Compiled>,
+}
+
+struct Compiled {
+    version: u32,
+    schema: Result<jsonschema::Validator, String>,
+    typed: Option<&'static EventInfo>,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("compiled", &self.compiled.len())
+            .finish()
+    }
+}
+
+impl Checker {
+    /// A checker with nothing compiled yet.
+    pub fn new() -> Self {
+        Checker::default()
+    }
+
+    /// Whether `record`, read from `run`, is a valid line of its event.
+    ///
+    /// # Errors
+    ///
+    /// [`Problem::BadLine`] with [`LineFault::Schema`] when the line breaks
+    /// its catalog schema (or the schema itself does not compile), with
+    /// [`LineFault::Typed`] when it fails the linked event's typed parse.
+    pub fn check(&mut self, run: &Run, record: &RawRecord) -> Result<(), Problem> {
+        let position = record.position();
+        let key = (position.pid(), record.event().to_owned());
+        if !self.compiled.contains_key(&key) {
+            let compiled = compile(run, position.pid(), record.event());
+            self.compiled.insert(key.clone(), compiled);
+        }
+        let compiled = &self.compiled[&key];
+        let bad = |reason: LineFault| Problem::BadLine {
+            position: position.clone(),
+            reason,
+        };
+        let schema_fault = |path: String, message: String| LineFault::Schema {
+            event: record.event().to_owned(),
+            version: compiled.version,
+            path,
+            message,
+        };
+        let validator = compiled
+            .schema
+            .as_ref()
+            .map_err(|message| bad(schema_fault(String::new(), message.clone())))?;
+        let value: serde_json::Value = serde_json::from_str(record.line())
+            .map_err(|err| bad(LineFault::NotJson(Arc::new(err))))?;
+        if let Some(error) = validator.iter_errors(&value).next() {
+            return Err(bad(schema_fault(
+                error.instance_path().to_string(),
+                error.to_string(),
+            )));
+        }
+        if let Some(info) = compiled.typed
+            && let Err(error) = info.parse_line(record.line())
+        {
+            return Err(bad(LineFault::Typed {
+                event: info.name(),
+                error: Arc::new(error),
+            }));
+        }
+        Ok(())
+    }
+}
+
+fn compile(run: &Run, pid: u32, event: &str) -> Compiled {
+    let catalog_event = run
+        .processes()
+        .iter()
+        .find(|process| process.pid() == pid)
+        .and_then(|process| process.catalog().event_named(event));
+    let Some(catalog_event) = catalog_event else {
+        return Compiled {
+            version: 0,
+            schema: Err(format!("the run's catalog has no event `{event}`")),
+            typed: None,
+        };
+    };
+    let schema = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&catalog_event.schema)
+        .map_err(|err| format!("its schema does not compile: {err}"));
+    let typed = crate::event_named(event).filter(|info| info.version() == catalog_event.version);
+    Compiled {
+        version: catalog_event.version,
+        schema,
+        typed,
+    }
+}
