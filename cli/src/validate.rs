@@ -1,21 +1,30 @@
-//! `basis-log validate`: every line of every event file against its JSON Schema
-//! and its typed event.
+//! `basis-log validate`: every line of every event file of a run, read
+//! through the library reader and checked by its [`Checker`] against the
+//! schema the run's own catalog gives for its event.
 //!
 //! A last line with no newline after it, in the live file of a process, is a
 //! torn tail (what a crash mid-write leaves) and is reported as such; it fails
-//! the check only with `--strict`. Every other bad line is reported as
-//! `file:line: reason` and fails the check.
+//! the check only with `--strict`. Every other problem fails it: a bad line
+//! (`file:line: reason`), a gap or a repeat in `seq`, a file under `events/`
+//! that the run's catalog does not name (once per file, not per segment, and
+//! not counted as a line), a planted link or special file, a corrupt
+//! manifest or catalog. A run without `catalog.json` (written before
+//! catalogs existed) is checked against this binary's compiled-in schemas,
+//! and the report says so.
+//!
+//! Memory stays flat however many lines are bad: the first
+//! [`PROBLEMS_PER_FILE`] problems of each file are kept, the rest counted.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use basis_events::EventInfo;
+use basis_events::reader::{Checker, Notice, Problem as ReadProblem, Run, parse_segment};
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::read::{self, parse_segment_name};
-use crate::run::{EVENTS_DIR, Run};
 use crate::{Error, Result};
+
+/// Problems kept per file; the rest are counted in [`Report::more`].
+pub const PROBLEMS_PER_FILE: usize = 20;
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -23,10 +32,18 @@ use crate::{Error, Result};
 pub enum ProblemKind {
     /// The last line of a live file ends without a newline: a crash mid-write.
     TornTail,
-    /// A line that is not a valid event.
+    /// A line that is not a valid event (or is over the line limit).
     BadLine,
-    /// A file no registered event writes.
+    /// A missing range of `seq`: lines lost in the middle, or a deleted segment.
+    Gap,
+    /// A `seq` that is not above the previous one of its process.
+    Repeat,
+    /// A file under `events/` that the run's catalog does not name.
     UnknownFile,
+    /// An entry that was not read: a link, a special file, a name that is not UTF-8.
+    Skipped,
+    /// A manifest or catalog that cannot be read, or a read that failed.
+    Unreadable,
 }
 
 /// One problem, located.
@@ -49,12 +66,13 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// What was checked in one file.
+/// What was checked in one event file of one process, over its segments.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileReport {
+    /// `…/{pid}/events/{file}`: the active file's path, segments included.
     pub path: PathBuf,
-    /// The event the file holds, when known.
-    pub event: Option<&'static str>,
+    /// The event the run's catalog says the file holds.
+    pub event: Option<String>,
     pub lines: u64,
     pub valid: u64,
 }
@@ -63,233 +81,216 @@ pub struct FileReport {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub files: Vec<FileReport>,
+    /// The first [`PROBLEMS_PER_FILE`] problems of each file, in the order met.
     pub problems: Vec<Problem>,
+    /// Problems beyond those, counted per file.
+    pub more: BTreeMap<PathBuf, u64>,
+    /// What the reader wants said: a process without a manifest, or
+    /// without a catalog (checked against this binary's schemas).
+    pub notices: Vec<String>,
 }
 
 impl Report {
     /// Whether the check fails: any problem other than a torn tail, or any
     /// problem at all when `strict`.
     pub fn failed(&self, strict: bool) -> bool {
-        self.problems
-            .iter()
-            .any(|p| strict || p.kind != ProblemKind::TornTail)
+        !self.more.is_empty()
+            || self
+                .problems
+                .iter()
+                .any(|p| strict || p.kind != ProblemKind::TornTail)
     }
 
     /// Lines checked in total.
     pub fn lines(&self) -> u64 {
         self.files.iter().map(|f| f.lines).sum()
     }
-}
 
-/// One file to check, and what its envelope must say.
-#[derive(Debug, Clone)]
-struct Target {
-    path: PathBuf,
-    file: String,
-    /// The live file of its process, whose last line may be torn.
-    live: bool,
-    expect: Option<(String, String)>,
-}
-
-/// Compiled schemas, one per event, compiled on first use.
-#[derive(Default)]
-pub struct Schemas {
-    compiled: HashMap<&'static str, jsonschema::Validator>,
-}
-
-impl std::fmt::Debug for Schemas {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Schemas")
-            .field("events", &self.compiled.keys().collect::<Vec<_>>())
-            .finish()
+    /// Problems found in total, kept or counted.
+    pub fn problem_count(&self) -> u64 {
+        self.problems.len() as u64 + self.more.values().sum::<u64>()
     }
-}
 
-impl Schemas {
-    /// The validator of `info`'s schema.
-    pub fn get(&mut self, info: &'static EventInfo) -> Result<&jsonschema::Validator> {
-        if !self.compiled.contains_key(info.name()) {
-            let validator =
-                jsonschema::validator_for(&info.schema()).map_err(|err| Error::Schema {
-                    event: info.name().to_owned(),
-                    reason: err.to_string(),
-                })?;
-            self.compiled.insert(info.name(), validator);
-        }
-        Ok(&self.compiled[info.name()])
-    }
-}
-
-/// Checks one line of `info`'s file: JSON, schema, typed parse, envelope.
-/// Returns the reason it is bad.
-pub fn check_line(
-    schemas: &mut Schemas,
-    info: &'static EventInfo,
-    text: &str,
-    expect: Option<&(String, String)>,
-) -> Result<std::result::Result<(), String>> {
-    if text.trim().is_empty() {
-        return Ok(Err("empty line".to_owned()));
-    }
-    let value: Value = match serde_json::from_str(text) {
-        Ok(value) => value,
-        Err(err) => return Ok(Err(format!("invalid JSON: {err}"))),
-    };
-    let validator = schemas.get(info)?;
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .take(3)
-        .map(|err| {
-            let at = err.instance_path().to_string();
-            if at.is_empty() {
-                format!("{err}")
-            } else {
-                format!("at `{at}`: {err}")
-            }
-        })
-        .collect();
-    if !errors.is_empty() {
-        return Ok(Err(format!(
-            "does not match the {} schema: {}",
-            info.name(),
-            errors.join("; ")
-        )));
-    }
-    let envelope = match info.parse_line(text) {
-        Ok(envelope) => envelope,
-        Err(err) => return Ok(Err(format!("not a valid {}: {err}", info.name()))),
-    };
-    if let Some((correlation_id, pid)) = expect {
-        if envelope.correlation_id != *correlation_id {
-            return Ok(Err(format!(
-                "correlation_id `{}` is not the run's `{correlation_id}`",
-                envelope.correlation_id
-            )));
-        }
-        if pid.parse::<u32>().is_ok_and(|pid| pid != envelope.pid) {
-            return Ok(Err(format!(
-                "pid {} is not the process directory's {pid}",
-                envelope.pid
-            )));
+    fn push(&mut self, problem: Problem, kept: &mut BTreeMap<PathBuf, usize>) {
+        let count = kept.entry(problem.path.clone()).or_default();
+        *count += 1;
+        if *count > PROBLEMS_PER_FILE {
+            *self.more.entry(problem.path).or_default() += 1;
+        } else {
+            self.problems.push(problem);
         }
     }
-    Ok(Ok(()))
 }
 
 /// Validates every event file under `paths`: run directories (a process, a
 /// correlation id, or an `events/` directory) or single event files.
 pub fn validate_paths(paths: &[PathBuf]) -> Result<Report> {
-    let mut targets = Vec::new();
-    for path in paths {
-        targets.extend(targets_of(path)?);
-    }
-    let mut schemas = Schemas::default();
     let mut report = Report::default();
-    for target in targets {
-        validate_target(&mut schemas, &target, &mut report)?;
+    for path in paths {
+        validate_path(path, &mut report)?;
     }
     Ok(report)
 }
 
-fn targets_of(path: &Path) -> Result<Vec<Target>> {
-    let meta = std::fs::metadata(path).map_err(Error::io(path))?;
-    if meta.is_file() {
+fn validate_path(path: &Path, report: &mut Report) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path).map_err(Error::io(path))?;
+    // A single event file: read its process, keep its lines only.
+    let (run_dir, only) = if meta.is_file() {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        let file = parse_segment_name(name).map_or_else(|| name.to_owned(), |s| s.file);
-        let live = parse_segment_name(name).is_some_and(|s| s.index.is_none());
-        return Ok(vec![Target {
-            path: path.to_owned(),
-            file,
-            live,
-            expect: expected_envelope(path),
-        }]);
+        let process = path
+            .parent()
+            .and_then(Path::parent)
+            .ok_or_else(|| Error::NotARun {
+                path: path.to_owned(),
+                reason: "an event file lives in `{pid}/events/`".to_owned(),
+            })?;
+        (process.to_owned(), Some(parse_segment(name).0))
+    } else {
+        (path.to_owned(), None)
+    };
+    let run = Run::open(&run_dir).map_err(|err| Error::NotARun {
+        path: path.to_owned(),
+        reason: err.to_string(),
+    })?;
+    for notice in run.notices() {
+        report.notices.push(match notice {
+            Notice::CatalogFallback { dir } => format!(
+                "{}: no catalog.json (a run written before catalogs); checked against this \
+                 binary's compiled-in schemas",
+                dir.display()
+            ),
+            other => other.to_string(),
+        });
     }
-    let run = Run::open(path)?;
-    let mut targets = Vec::new();
-    for event_file in run.event_files()? {
-        for part in event_file.parts {
-            targets.push(Target {
-                path: part.path,
-                file: event_file.file.clone(),
-                live: part.live,
-                expect: Some((run.correlation_id.clone(), part.pid)),
-            });
+    // Lines and valid lines per (pid, file), in the order files are met.
+    let mut files: BTreeMap<(u32, String), FileReport> = BTreeMap::new();
+    for process in run.processes() {
+        for file in process.files() {
+            if only.as_ref().is_some_and(|only| only != file.file()) {
+                continue;
+            }
+            files.insert(
+                (process.pid(), file.file().to_owned()),
+                FileReport {
+                    path: process.dir().join("events").join(file.file()),
+                    event: Some(file.event().to_owned()),
+                    lines: 0,
+                    valid: 0,
+                },
+            );
         }
     }
-    Ok(targets)
-}
-
-// `…/{cid}/{pid}/events/{file}`: the envelope must name that run.
-fn expected_envelope(path: &Path) -> Option<(String, String)> {
-    let events = path.parent()?;
-    if events.file_name()? != EVENTS_DIR {
-        return None;
-    }
-    let process = events.parent()?;
-    let pid = process.file_name()?.to_str()?;
-    pid.parse::<u32>().ok()?;
-    let correlation_id = process.parent()?.file_name()?.to_str()?;
-    Some((correlation_id.to_owned(), pid.to_owned()))
-}
-
-fn validate_target(schemas: &mut Schemas, target: &Target, report: &mut Report) -> Result<()> {
-    let Some(info) = basis_events::event_for_file(&target.file) else {
-        report.problems.push(Problem {
-            path: target.path.clone(),
-            line: 0,
-            kind: ProblemKind::UnknownFile,
-            reason: format!("no registered event writes `{}`", target.file),
-        });
-        report.files.push(FileReport {
-            path: target.path.clone(),
-            event: None,
-            lines: 0,
-            valid: 0,
-        });
-        return Ok(());
-    };
-    let mut lines = 0;
-    let mut valid = 0;
-    read::for_each_line(&target.path, |line| {
-        lines += 1;
-        let verdict = match line.text() {
-            Ok(text) => check_line(schemas, info, text, target.expect.as_ref())?,
-            Err(reason) => Err(reason),
-        };
-        match verdict {
-            Ok(()) => valid += 1,
-            Err(reason) if line.torn && target.live => report.problems.push(Problem {
-                path: target.path.clone(),
-                line: line.number,
-                kind: ProblemKind::TornTail,
-                reason: format!(
-                    "torn last line: the file ends mid-line, as a crash mid-write leaves it ({reason})"
-                ),
-            }),
-            Err(reason) => {
-                let reason = if line.torn {
-                    format!("rotated segment ends mid-line: {reason}")
-                } else {
-                    reason
-                };
-                report.problems.push(Problem {
-                    path: target.path.clone(),
-                    line: line.number,
-                    kind: ProblemKind::BadLine,
-                    reason,
-                });
+    let mut kept = BTreeMap::new();
+    let mut checker = Checker::new();
+    let records = match &only {
+        Some(_) => {
+            let event = files.values().next().and_then(|f| f.event.clone());
+            match event {
+                Some(event) => run.records_of(&event),
+                None => run.records(),
             }
         }
-        Ok(())
-    })?;
-    report.files.push(FileReport {
-        path: target.path.clone(),
-        event: Some(info.name()),
-        lines,
-        valid,
-    });
+        None => run.records(),
+    };
+    for item in records {
+        let verdict = item.and_then(|record| {
+            checker.check(&run, &record)?;
+            Ok(record)
+        });
+        match verdict {
+            Ok(record) => {
+                let position = record.position();
+                if let Some(file) = files.get_mut(&(position.pid(), position.file().to_owned())) {
+                    file.lines += 1;
+                    file.valid += 1;
+                }
+            }
+            Err(problem) => {
+                if let (Some(only), Some(position)) = (&only, problem.position())
+                    && position.file() != only
+                {
+                    continue;
+                }
+                if let Some(position) = problem.position()
+                    && counts_as_line(&problem)
+                    && let Some(file) = files.get_mut(&(position.pid(), position.file().to_owned()))
+                {
+                    file.lines += 1;
+                }
+                report.push(located(&problem), &mut kept);
+            }
+        }
+    }
+    report.files.extend(files.into_values());
     Ok(())
+}
+
+/// Whether a problem is about one line of a file (and so counts as a line checked).
+fn counts_as_line(problem: &ReadProblem) -> bool {
+    matches!(
+        problem,
+        ReadProblem::TornTail { .. } | ReadProblem::BadLine { .. } | ReadProblem::TooLong { .. }
+    )
+}
+
+/// The reader's problem as validate reports it: where, what kind, why.
+fn located(problem: &ReadProblem) -> Problem {
+    let text = problem.to_string();
+    let (path, line) = match problem.position() {
+        Some(position) => (position.path().to_owned(), position.line()),
+        None => (path_of(problem), 0),
+    };
+    let prefix = if line == 0 {
+        format!("{}: ", path.display())
+    } else {
+        format!("{}:{line}: ", path.display())
+    };
+    let reason = text
+        .strip_prefix(&prefix)
+        .map_or(text.clone(), str::to_owned);
+    let kind = match problem {
+        // A rotated segment was renamed after a whole line: one that ends
+        // mid-line was cut afterwards, which is corruption, not a crash.
+        ReadProblem::TornTail { position, .. } if position.segment().is_some() => {
+            return Problem {
+                path,
+                line,
+                kind: ProblemKind::BadLine,
+                reason: format!("rotated segment ends mid-line: {reason}"),
+            };
+        }
+        ReadProblem::TornTail { .. } => ProblemKind::TornTail,
+        ReadProblem::BadLine { .. } | ReadProblem::TooLong { .. } => ProblemKind::BadLine,
+        ReadProblem::Gap { .. } => ProblemKind::Gap,
+        ReadProblem::Repeat { .. } => ProblemKind::Repeat,
+        ReadProblem::UnknownFile { .. } => ProblemKind::UnknownFile,
+        ReadProblem::Skipped { .. } => ProblemKind::Skipped,
+        _ => ProblemKind::Unreadable,
+    };
+    let reason = match kind {
+        ProblemKind::TornTail => format!(
+            "torn last line: the file ends mid-line, as a crash mid-write leaves it ({reason})"
+        ),
+        _ => reason,
+    };
+    Problem {
+        path,
+        line,
+        kind,
+        reason,
+    }
+}
+
+fn path_of(problem: &ReadProblem) -> PathBuf {
+    match problem {
+        ReadProblem::Skipped { path, .. }
+        | ReadProblem::UnknownFile { path, .. }
+        | ReadProblem::BadManifest { path, .. }
+        | ReadProblem::BadCatalog { path, .. }
+        | ReadProblem::Io { path, .. } => path.clone(),
+        _ => PathBuf::new(),
+    }
 }

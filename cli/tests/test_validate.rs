@@ -187,14 +187,20 @@ fn test_corrupted_lines_are_reported_with_file_and_line() {
         report
             .problems
             .iter()
-            .all(|p| p.kind == ProblemKind::BadLine)
+            .all(|p| p.kind == ProblemKind::BadLine),
+        "{:#?}",
+        report.problems
     );
     assert!(
         report.problems[0]
             .reason
             .contains("rotated segment ends mid-line")
     );
-    assert!(report.problems[1].reason.contains("invalid JSON"));
+    assert!(
+        report.problems[1].reason.contains("not an event line"),
+        "{}",
+        report.problems[1].reason
+    );
     assert!(
         report.problems[2].reason.contains("risk_level"),
         "{}",
@@ -216,7 +222,7 @@ fn test_corrupted_lines_are_reported_with_file_and_line() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!("{}:5: invalid JSON", risk.display())),
+        stderr.contains(&format!("{}:5: not an event line", risk.display())),
         "{stderr}"
     );
 

@@ -29,15 +29,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use basis_events::EventRecord;
-use basis_events::reader::{Problem, RawRecord};
 use basis_events::catalog::{
     AtomicOperationGroupEvent, ExecutionDeltaEvent, ExposureSnapshot, HealthStatus,
     HealthStatusEvent, OperationExecutionEvent, OperationStatus, OperationType, PnLCalculation,
     PositionSnapshot, ReconciliationEvent, RiskAssessment, RiskLevel, StrategyDecision,
     SystemErrorEvent, TightLoopExecutionEvent,
 };
-use basis_events::{Component, DomainEvent, Severity};
 use basis_events::prelude::IndexMap;
+use basis_events::reader::{Problem, RawRecord};
+use basis_events::{Component, DomainEvent, Severity};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -266,7 +266,10 @@ impl RunDigest {
 
     /// Records read, over every type.
     pub fn total_events(&self) -> u64 {
-        self.events_per_type.values().map(|count| count.events).sum()
+        self.events_per_type
+            .values()
+            .map(|count| count.events)
+            .sum()
     }
 
     /// The earliest and latest engine time over every event read.

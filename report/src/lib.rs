@@ -41,9 +41,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Component as PathComponent, Path, PathBuf};
 
+pub use digest::RunDigest;
 pub use error::ReportError;
 pub use gaps::Gap;
-pub use digest::RunDigest;
 pub use load::{LoadBuilder, LoadedRun, Source, load, status_name};
 
 /// The report's file name in a results directory: `results/{backtest_id}/report.html`.

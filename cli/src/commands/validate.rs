@@ -26,20 +26,30 @@ pub(crate) fn exec(args: ValidateArgs, cx: &mut Context<'_>) -> Result<ExitCode>
     if cx.json {
         write_json(cx.out, &report)?;
     } else {
+        for notice in &report.notices {
+            warn(format_args!("note: {notice}"));
+        }
         for problem in &report.problems {
             warn(problem);
+        }
+        for (path, more) in &report.more {
+            warn(format_args!(
+                "{}: and {more} more problem(s) like these (first {} shown)",
+                path.display(),
+                validate::PROBLEMS_PER_FILE
+            ));
         }
         let torn = report
             .problems
             .iter()
             .filter(|p| p.kind == ProblemKind::TornTail)
-            .count();
+            .count() as u64;
         writeln!(
             cx.out,
-            "{} file(s), {} line(s) checked: {} bad line(s), {} torn tail(s)",
+            "{} file(s), {} line(s) checked: {} problem(s), {} torn tail(s)",
             report.files.len(),
             report.lines(),
-            report.problems.len() - torn,
+            report.problem_count() - torn,
             torn,
         )?;
     }

@@ -243,9 +243,10 @@ fn failures(page: &Page<'_>) -> Markup {
         data.errors
             .iter()
             .filter(|error| {
-                !error.operation_id.as_deref().is_some_and(|op| {
-                    folded.contains(&(op, error.error_code.as_str()))
-                })
+                !error
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|op| folded.contains(&(op, error.error_code.as_str())))
             })
             .map(|error| Failure {
                 time: error.time,

@@ -239,7 +239,12 @@ fn events_per_type(data: &RunDigest, sources: &[Source]) -> Markup {
                 row.2 += source.skipped;
                 row.3 += source.segments.len();
             }
-            None => rows.push((&source.event, &source.file, source.skipped, source.segments.len())),
+            None => rows.push((
+                &source.event,
+                &source.file,
+                source.skipped,
+                source.segments.len(),
+            )),
         }
     }
     html! {
