@@ -67,6 +67,14 @@ pub use runtime::{run_dir, structured};
 #[path = "private.rs"]
 pub mod __private;
 
+/// Builds ad-hoc fields of a component-log line, so an author needs no
+/// direct serde_json dependency: `basis_events::json!({"positions_count": 1})`.
+pub use serde_json::json;
+/// The subscriber [`StructuredLayer`] plugs into, re-exported so that
+/// installing the layer needs no direct dependency:
+/// `basis_events::tracing_subscriber::registry().with(layer)`.
+pub use tracing_subscriber;
+
 /// Declares an engine's own components; see [`basis_registry::component!`].
 pub use basis_registry::component;
 /// Declares an engine's own error codes; see [`basis_registry::error_codes!`].

@@ -52,6 +52,17 @@ fn write_run(
         .clock(clock.clone())
         .build()?;
     let funding = logs.logger(FundingMonitor)?;
+    // The tracing layer installs with basis-events' re-export of
+    // tracing-subscriber: this crate depends on basis-events alone.
+    {
+        use basis_events::tracing_subscriber::layer::SubscriberExt;
+        use basis_events::tracing_subscriber::util::SubscriberInitExt;
+        basis_events::tracing_subscriber::registry()
+            .with(
+                basis_events::StructuredLayer::new(logs.clone()).default_component(FundingMonitor),
+            )
+            .try_init()?;
+    }
 
     for i in 0..SNAPSHOTS.max(PAYMENTS) {
         // One sample a minute, from midnight.
@@ -88,7 +99,7 @@ fn write_run(
             })?;
             funding.info(
                 "Funding rates sampled",
-                Fields::new().with("instruments", 1),
+                basis_events::json!({ "instruments": 1, "venues": ["binance", "okx", "bybit"] }),
             );
         }
     }
