@@ -84,10 +84,8 @@ impl ErrorCode {
         if !is_well_formed(code) {
             return Err(InvalidErrorCode::Malformed(code.to_owned()));
         }
-        ErrorCode::ALL
-            .iter()
-            .chain(custom_tables().flat_map(|table| table.codes))
-            .find(|known| known.code == code)
+        by_code()
+            .get(code)
             .copied()
             .ok_or_else(|| InvalidErrorCode::Unknown(code.to_owned()))
     }
@@ -237,6 +235,23 @@ pub const fn new_error_code(
         action,
         retired_by,
     }
+}
+
+/// Every linked code by its string, built once: `inventory` registrations are
+/// fixed before `main`, and parsing (every `error_code` read back, every
+/// serialization's registration check) must not scan and sort the tables
+/// each time. Where a code is declared twice the first in [`ErrorCode::all`]
+/// order wins; [`ErrorCode::registered`] refuses the binary anyway.
+fn by_code() -> &'static std::collections::HashMap<&'static str, ErrorCode> {
+    static BY_CODE: std::sync::OnceLock<std::collections::HashMap<&'static str, ErrorCode>> =
+        std::sync::OnceLock::new();
+    BY_CODE.get_or_init(|| {
+        let mut map = std::collections::HashMap::new();
+        for code in ErrorCode::all() {
+            map.entry(code.code).or_insert(code);
+        }
+        map
+    })
 }
 
 /// The code tables other crates declared with `error_codes!`, sorted by

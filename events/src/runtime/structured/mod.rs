@@ -121,7 +121,9 @@ impl Level {
         }
     }
 
-    /// The severity of a line of this level that carries no error code.
+    /// The severity this level stands for (the original system's mapping).
+    /// Not written on a line without an error code: a severity belongs to a
+    /// registered code.
     pub const fn severity(self) -> Severity {
         match self {
             Level::Critical => Severity::Critical,
