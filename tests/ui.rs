@@ -9,5 +9,6 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/domain_event/*.rs");
     t.compile_fail("ui/error_codes/*.rs");
+    t.compile_fail("ui/component/*.rs");
     t.pass("ui/pass/*.rs");
 }

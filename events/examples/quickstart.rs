@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     position_monitor.info(
         "Position updated",
-        serde_json::json!({ "positions_count": 1 }),
+        basis_events::json!({ "positions_count": 1 }),
     );
 
     // An error carries its registered code, component and severity.

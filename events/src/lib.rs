@@ -67,11 +67,22 @@ pub use runtime::{run_dir, structured};
 #[path = "private.rs"]
 pub mod __private;
 
-pub use basis_registry::{Component, ErrorCode, InvalidErrorCode, Severity, codes};
-// The registry's declaration macro, for the trybuild tests of its checks; the
-// registry itself is declared once, in basis-registry.
-#[doc(hidden)]
+/// Builds ad-hoc fields of a component-log line, so an author needs no
+/// direct serde_json dependency: `basis_events::json!({"positions_count": 1})`.
+pub use serde_json::json;
+/// The subscriber [`StructuredLayer`] plugs into, re-exported so that
+/// installing the layer needs no direct dependency:
+/// `basis_events::tracing_subscriber::registry().with(layer)`.
+pub use tracing_subscriber;
+
+/// Declares an engine's own components; see [`basis_registry::component!`].
+pub use basis_registry::component;
+/// Declares an engine's own error codes; see [`basis_registry::error_codes!`].
 pub use basis_registry::error_codes;
+pub use basis_registry::{
+    Component, DuplicateCode, DuplicateComponent, ErrorCode, InvalidErrorCode, Severity, codes,
+    components,
+};
 pub use envelope::{ENVELOPE_FIELDS, Envelope};
 pub use event::{DomainEvent, LoggedBy};
 pub use record::EventRecord;
@@ -90,6 +101,28 @@ pub use logger::{
 pub use run_dir::{LogDirectoryManager, RunLogs, RunOptions};
 pub use structured::{ComponentLogs, Fields, StructuredLayer, StructuredLogger};
 
+/// Derives what a type nested in an event needs, with basis-events as the
+/// only dependency: `Serialize`, `Deserialize`, `JsonSchema` (through this
+/// crate's copies of serde and schemars), `Debug`, `Clone` and `PartialEq`.
+/// Serde and schemars attributes work on it as usual.
+///
+/// ```
+/// use basis_events::prelude::*;
+///
+/// /// A funding rate sample.
+/// #[basis_events::payload]
+/// pub struct Rate {
+///     pub venue: String,
+///     pub rate: f64,
+/// }
+///
+/// #[domain_event(file = "rates.jsonl", logged_by = StrategyManager)]
+/// pub struct RatesSampled {
+///     pub rates: Vec<Rate>,
+/// }
+/// ```
+pub use basis_events_macros::payload;
+
 /// Declares a domain event.
 ///
 /// ```text
@@ -98,9 +131,11 @@ pub use structured::{ComponentLogs, Fields, StructuredLayer, StructuredLogger};
 /// ```
 ///
 /// - `file`: the file under `events/` the event is appended to; a plain name
-///   ending in `.jsonl`.
-/// - `logged_by`: a [`Component`] variant, or `all` for an event any
-///   component logs (the guide's `SystemErrorEvent`).
+///   ending in `.jsonl`, of at most 128 bytes.
+/// - `logged_by`: a built-in component (`PositionMonitor`, no import
+///   needed), a component declared with [`component!`] in scope, or `all`
+///   for an event any component logs (the guide's `SystemErrorEvent`). A
+///   typo is a compile error on the name.
 /// - `version`: the schema version, from 1 (the default).
 /// - `example`: a function returning a canonical instance, shown in the
 ///   generated docs and validated against the schema in tests.

@@ -9,7 +9,7 @@ pub use crate::catalog::{
 };
 pub use crate::{
     Component, DomainEvent, EngineTime, Envelope, ErrorCode, EventRecord, LoggedBy, RealUtcTime,
-    Severity, codes, domain_event,
+    Severity, codes, domain_event, payload,
 };
 
 /// The runtime a component needs to log: its run, its loggers and its clock.

@@ -51,7 +51,6 @@ fn test_lines_are_json_with_the_guides_fields_in_order() {
             "timestamp",
             "real_utc_time",
             "level",
-            "severity",
             "component",
             "correlation_id",
             "pid",
@@ -62,7 +61,8 @@ fn test_lines_are_json_with_the_guides_fields_in_order() {
     );
     assert_eq!(read[0]["timestamp"], "2025-01-15T10:30:00");
     assert_eq!(read[0]["level"], "INFO");
-    assert_eq!(read[0]["severity"], "LOW");
+    // A severity belongs to an error code: an INFO line has none.
+    assert!(read[0].get("severity").is_none());
     assert_eq!(read[0]["component"], "PositionMonitor");
     assert_eq!(read[0]["correlation_id"], "abc123");
     assert_eq!(read[0]["pid"], 12345);
@@ -111,7 +111,7 @@ fn test_error_codes_carry_their_registered_severity_and_grep_finds_critical() {
     assert_eq!(read[1]["severity"], "HIGH");
     assert_eq!(read[1]["stack_trace"], "...");
     assert_eq!(read[2]["level"], "WARNING");
-    assert_eq!(read[2]["severity"], "MEDIUM");
+    assert!(read[2].get("severity").is_none());
     assert!(read[2].get("error_code").is_none());
 }
 

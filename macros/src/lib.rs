@@ -7,9 +7,11 @@
 //! `basis-events`.
 
 mod attr;
+mod component;
 mod ctxt;
 mod domain_event;
 mod error_codes;
+mod payload;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -26,4 +28,18 @@ pub fn domain_event(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn error_codes(input: TokenStream) -> TokenStream {
     error_codes::expand(input.into()).into()
+}
+
+/// Declares components of an engine. Invoked through
+/// `basis_registry::component!` (re-exported as `basis_events::component!`),
+/// which passes the built-in component table along.
+#[proc_macro]
+pub fn component(input: TokenStream) -> TokenStream {
+    component::expand(input.into()).into()
+}
+
+/// Derives what a nested payload type needs. See `basis_events::payload`.
+#[proc_macro_attribute]
+pub fn payload(args: TokenStream, item: TokenStream) -> TokenStream {
+    payload::expand(args.into(), item.into()).into()
 }

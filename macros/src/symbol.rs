@@ -63,6 +63,10 @@ pub(crate) const ERROR_CODE_KEYS: &[Symbol] = &[
 /// The block in which `basis_registry::error_codes!` passes the component table.
 pub(crate) const COMPONENTS: Symbol = Symbol("components");
 
+// component! { Name { prefix: "FUND", log_file: "funding_monitor.log" } }
+pub(crate) const PREFIX: Symbol = Symbol("prefix");
+pub(crate) const LOG_FILE: Symbol = Symbol("log_file");
+
 /// The guide's severities as an entry writes them, with the `Severity`
 /// variant each one names.
 pub(crate) const SEVERITIES: [(Symbol, &str); 4] = [

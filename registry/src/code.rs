@@ -51,8 +51,9 @@ pub struct ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code of the registry, in the order `codes.rs` declares them,
-    /// retired codes included.
+    /// Every code of the built-in registry, in the order `codes.rs` declares
+    /// them, retired codes included. [`ErrorCode::all`] adds the codes other
+    /// crates declared with `error_codes!`.
     pub const ALL: &'static [ErrorCode] = crate::codes::ALL;
 
     /// The form of every code, as a regular expression: an upper-case prefix
@@ -83,11 +84,59 @@ impl ErrorCode {
         if !is_well_formed(code) {
             return Err(InvalidErrorCode::Malformed(code.to_owned()));
         }
-        ErrorCode::ALL
-            .iter()
-            .find(|known| known.code == code)
+        by_code()
+            .get(code)
             .copied()
             .ok_or_else(|| InvalidErrorCode::Unknown(code.to_owned()))
+    }
+
+    /// Every code linked into the binary: the built-in registry in
+    /// declaration order, then each crate's `error_codes!` table, by module
+    /// path. Duplicates are kept; [`ErrorCode::registered`] refuses them.
+    pub fn all() -> Vec<ErrorCode> {
+        ErrorCode::ALL
+            .iter()
+            .chain(custom_tables().flat_map(|table| table.codes))
+            .copied()
+            .collect()
+    }
+
+    /// Every code linked into the binary, as [`ErrorCode::all`], after
+    /// checking that no code is declared twice (in two crates, or in another
+    /// crate and the built-in registry): the start-up check across crates.
+    ///
+    /// # Errors
+    ///
+    /// [`DuplicateCode`] naming the code and both declarations.
+    pub fn registered() -> Result<Vec<ErrorCode>, DuplicateCode> {
+        let declared = ErrorCode::ALL
+            .iter()
+            .map(|code| (*code, "basis_registry::codes"))
+            .chain(
+                custom_tables()
+                    .flat_map(|table| table.codes.iter().map(|code| (*code, table.module_path))),
+            );
+        let mut seen: std::collections::HashMap<&'static str, &'static str> =
+            std::collections::HashMap::new();
+        let mut codes = Vec::new();
+        for (code, module_path) in declared {
+            if let Some(first) = seen.insert(code.code, module_path) {
+                return Err(DuplicateCode {
+                    code: code.code,
+                    first: first.to_owned(),
+                    second: module_path.to_owned(),
+                });
+            }
+            codes.push(code);
+        }
+        Ok(codes)
+    }
+
+    /// Whether this is exactly a code of the registry (built-in or declared
+    /// with `error_codes!`), with its registered component and severity.
+    pub fn is_registered(&self) -> bool {
+        ErrorCode::parse(self.code)
+            .is_ok_and(|known| known.component == self.component && known.severity == self.severity)
     }
 
     /// The code itself: `"EXEC-001"`.
@@ -188,6 +237,66 @@ pub const fn new_error_code(
     }
 }
 
+/// Every linked code by its string, built once: `inventory` registrations are
+/// fixed before `main`, and parsing (every `error_code` read back, every
+/// serialization's registration check) must not scan and sort the tables
+/// each time. Where a code is declared twice the first in [`ErrorCode::all`]
+/// order wins; [`ErrorCode::registered`] refuses the binary anyway.
+fn by_code() -> &'static std::collections::HashMap<&'static str, ErrorCode> {
+    static BY_CODE: std::sync::OnceLock<std::collections::HashMap<&'static str, ErrorCode>> =
+        std::sync::OnceLock::new();
+    BY_CODE.get_or_init(|| {
+        let mut map = std::collections::HashMap::new();
+        for code in ErrorCode::all() {
+            map.entry(code.code).or_insert(code);
+        }
+        map
+    })
+}
+
+/// The code tables other crates declared with `error_codes!`, sorted by
+/// module path so that every listing is deterministic.
+fn custom_tables() -> impl Iterator<Item = &'static RegisteredCodes> {
+    let mut tables: Vec<&'static RegisteredCodes> =
+        inventory::iter::<RegisteredCodes>.into_iter().collect();
+    tables.sort_by_key(|table| table.module_path);
+    tables.into_iter()
+}
+
+/// One crate's `error_codes!` table, as submitted to `inventory`. Not public
+/// API: built only by the macro's expansion.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct RegisteredCodes {
+    codes: &'static [ErrorCode],
+    module_path: &'static str,
+}
+
+impl RegisteredCodes {
+    /// Called by the code `error_codes!` generates.
+    pub const fn new(codes: &'static [ErrorCode], module_path: &'static str) -> Self {
+        RegisteredCodes { codes, module_path }
+    }
+}
+
+inventory::collect!(RegisteredCodes);
+
+/// One error code declared twice: in two crates, or in a crate and the
+/// built-in registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "error code `{code}` is declared twice, in `{first}` and in `{second}`; \
+     a code is declared once, by the crate of its component"
+)]
+pub struct DuplicateCode {
+    /// The code, `"FUND-001"`.
+    pub code: &'static str,
+    /// The module of the first declaration.
+    pub first: String,
+    /// The module of the second.
+    pub second: String,
+}
+
 // === impl ErrorCode: comparison, formatting ===
 
 impl PartialEq for ErrorCode {
@@ -263,7 +372,18 @@ impl FromStr for ErrorCode {
 }
 
 impl Serialize for ErrorCode {
+    /// Writes the code string. A code that is not registered as it stands
+    /// (built by hand through the deprecated constructor, or carrying another
+    /// severity or component than its registered one) fails to serialize, so
+    /// the logger refuses the event and never writes a line that could not
+    /// be read back.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !self.is_registered() {
+            return Err(serde::ser::Error::custom(format_args!(
+                "error code `{}` is not registered (declare it with `error_codes!`)",
+                self.code
+            )));
+        }
         serializer.serialize_str(self.code)
     }
 }
@@ -300,7 +420,7 @@ impl JsonSchema for ErrorCode {
     /// A string of the code's form, and one of the registered codes: retired
     /// codes included, since old lines carry them.
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let codes: Vec<&str> = ErrorCode::ALL.iter().map(ErrorCode::code).collect();
+        let codes: Vec<&str> = ErrorCode::all().iter().map(ErrorCode::code).collect();
         json_schema!({
             "description": "A registered error code, `PREFIX-NNN`; docs/ERROR_CODES.md says what each one means and what the operator does.",
             "type": "string",

@@ -80,7 +80,7 @@
 //!   code is a constant.
 //! - The Api component has no codes yet.
 
-crate::error_codes! {
+crate::__registry_error_codes! {
     // === PositionMonitor (POS) ===
 
     POS_001 = "POS-001" {

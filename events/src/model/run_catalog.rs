@@ -20,10 +20,14 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Component, DuplicateEvent, ErrorCode, Severity, registered_events};
+use crate::{
+    Component, DuplicateCode, DuplicateComponent, DuplicateEvent, ErrorCode, Severity,
+    registered_events,
+};
 
 /// The catalog's file name, beside `metadata.json` in each process directory.
 pub const CATALOG_FILE: &str = "catalog.json";
@@ -32,7 +36,7 @@ pub const CATALOG_FILE: &str = "catalog.json";
 pub const CATALOG_FORMAT: u32 = 1;
 
 /// The contents of `catalog.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunCatalog {
     /// [`CATALOG_FORMAT`] when written.
     pub format: u32,
@@ -48,7 +52,7 @@ pub struct RunCatalog {
 }
 
 /// One event type of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogEvent {
     /// `"PositionSnapshot"`.
     pub name: String,
@@ -59,11 +63,12 @@ pub struct CatalogEvent {
     /// The component that logs it, or `"all"`.
     pub logged_by: String,
     /// The JSON Schema of one line, as `schemas/events/` holds it.
+    #[schemars(with = "serde_json::Map<String, Value>")]
     pub schema: Value,
 }
 
 /// One component of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogComponent {
     /// `"PositionMonitor"`.
     pub name: String,
@@ -74,7 +79,7 @@ pub struct CatalogComponent {
 }
 
 /// One error code of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CatalogErrorCode {
     /// `"POS-005"`.
     pub code: String,
@@ -110,14 +115,32 @@ pub enum CatalogError {
     },
 }
 
+/// Two declarations linked into one binary that claim the same thing: the
+/// start-up check across crates, run when a run is created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DuplicateDeclaration {
+    /// Two events with one name or one file.
+    #[error(transparent)]
+    Event(#[from] DuplicateEvent),
+    /// Two components with one name, error prefix or log file.
+    #[error(transparent)]
+    Component(#[from] DuplicateComponent),
+    /// One error code declared twice.
+    #[error(transparent)]
+    ErrorCode(#[from] DuplicateCode),
+}
+
 impl RunCatalog {
     /// The catalog of the running binary: every event, component and error
-    /// code linked into it.
+    /// code linked into it, the ones other crates declared with
+    /// `#[domain_event]`, `component!` and `error_codes!` included.
     ///
     /// # Errors
     ///
-    /// [`DuplicateEvent`] when two linked events share a name or a file.
-    pub fn of_this_binary() -> Result<RunCatalog, DuplicateEvent> {
+    /// [`DuplicateDeclaration`] when two linked events share a name or a
+    /// file, two components a name, prefix or log file, or a code is
+    /// declared twice.
+    pub fn of_this_binary() -> Result<RunCatalog, DuplicateDeclaration> {
         let events = registered_events()?
             .into_iter()
             .map(|info| CatalogEvent {
@@ -128,7 +151,7 @@ impl RunCatalog {
                 schema: info.schema(),
             })
             .collect();
-        let components = Component::ALL
+        let components = Component::registered()?
             .iter()
             .map(|component| CatalogComponent {
                 name: component.name().to_owned(),
@@ -136,7 +159,7 @@ impl RunCatalog {
                 log_file: component.log_file().to_owned(),
             })
             .collect();
-        let error_codes = ErrorCode::ALL.iter().map(catalog_code).collect();
+        let error_codes = ErrorCode::registered()?.iter().map(catalog_code).collect();
         Ok(RunCatalog {
             format: CATALOG_FORMAT,
             writer: Some(concat!("basis-events ", env!("CARGO_PKG_VERSION")).to_owned()),
@@ -187,6 +210,23 @@ impl RunCatalog {
     }
 }
 
+/// The JSON Schema (draft 2020-12) of `catalog.json`, for
+/// `schemas/catalog.schema.json`.
+pub fn catalog_schema() -> Value {
+    let mut schema = schemars::schema_for!(RunCatalog).to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.insert(
+            "$id".to_owned(),
+            Value::String("urn:basis-log:catalog".to_owned()),
+        );
+        object.insert(
+            "$comment".to_owned(),
+            Value::String(crate::schema::GENERATED_BY.to_owned()),
+        );
+    }
+    schema
+}
+
 fn catalog_code(code: &ErrorCode) -> CatalogErrorCode {
     CatalogErrorCode {
         code: code.code().to_owned(),
@@ -219,6 +259,22 @@ mod tests {
         let retired = catalog.error_code("POS-001").unwrap();
         assert_eq!(retired.retired_by.as_deref(), Some("POS-005"));
         assert_eq!(catalog.component("EXEC").unwrap().name, "ExecutionManager");
+    }
+
+    #[test]
+    fn the_catalog_schema_describes_the_binarys_catalog() {
+        let schema = catalog_schema();
+        assert_eq!(schema["title"], "RunCatalog");
+        for key in ["format", "events", "components", "error_codes"] {
+            assert!(
+                schema["required"].as_array().unwrap().contains(&key.into()),
+                "{key}"
+            );
+        }
+        assert_eq!(
+            schema["$defs"]["CatalogEvent"]["properties"]["schema"]["type"],
+            "object"
+        );
     }
 
     #[test]

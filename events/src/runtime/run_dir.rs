@@ -8,6 +8,7 @@
 //!   {correlation_id}/           one per run
 //!     {pid}/                    one per process of the run; never shared
 //!       metadata.json           the run manifest
+//!       catalog.json            what the writing binary knew: events, components, codes
 //!       position_monitor.log    component logs (StructuredLogger)
 //!       events/positions.jsonl  domain events (DomainEventLogger)
 //! ```
@@ -55,6 +56,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::real_utc_now;
 use crate::logger::{DomainEventLoggerBuilder, LOG_FILE_MODE, LogError, ShutdownReport};
+use crate::model::run_catalog::{CATALOG_FILE, DuplicateDeclaration, RunCatalog};
 use crate::{DomainEventLogger, RealUtcTime, registered_events};
 
 /// The environment variable that overrides the log root.
@@ -120,6 +122,10 @@ pub enum RunDirError {
     /// the run as failed, with the counts of what was written.
     #[error("the run's event logger did not shut down cleanly: {0}")]
     Logger(#[source] LogError),
+    /// Two declarations linked into the binary clash (events, components
+    /// or error codes): the start-up check, before anything is created.
+    #[error("cannot create a run: {0}")]
+    Duplicate(#[from] DuplicateDeclaration),
     #[error("cannot write the run manifest `{path}`: {source}")]
     Manifest {
         path: PathBuf,
@@ -273,8 +279,10 @@ impl LogDirectoryManager {
         &self.root
     }
 
-    /// Creates `{root}/{correlation_id}/{pid}/events/` and the run manifest,
-    /// and returns the run. Nothing is created if the id is refused.
+    /// Creates `{root}/{correlation_id}/{pid}/events/`, the run manifest and
+    /// the run's `catalog.json` ([`RunCatalog::of_this_binary`]), and returns
+    /// the run. Nothing is created if the id is refused, or if two linked
+    /// declarations clash ([`RunDirError::Duplicate`]).
     pub fn create_run_logs(&self, options: RunOptions) -> Result<RunLogs, RunDirError> {
         let correlation_id = match options.correlation_id {
             Some(id) => id,
@@ -284,6 +292,7 @@ impl LogDirectoryManager {
         if !options.initial_capital.is_finite() {
             return Err(RunDirError::InvalidCapital(options.initial_capital));
         }
+        let catalog = RunCatalog::of_this_binary()?;
         let mut builder = DirBuilder::new();
         builder.recursive(true).mode(DIR_MODE);
         builder
@@ -336,6 +345,7 @@ impl LogDirectoryManager {
             event_counts: None,
         };
         write_manifest(&dir, &manifest)?;
+        write_catalog(&dir, &catalog)?;
         self.active.lock().insert(correlation_id.clone());
         Ok(RunLogs {
             dir,
@@ -645,13 +655,33 @@ impl Drop for RunLogs {
 
 /// Writes the manifest atomically: a new file beside it, then a rename.
 fn write_manifest(dir: &Path, manifest: &RunManifest) -> Result<(), RunDirError> {
-    let path = dir.join(MANIFEST_FILE);
-    let temp = dir.join(format!(".{MANIFEST_FILE}.tmp"));
-    let mut text = serde_json::to_vec_pretty(manifest).map_err(|source| RunDirError::Manifest {
+    write_json_atomically(dir, MANIFEST_FILE, manifest)
+}
+
+/// Writes `dir/catalog.json` as the manifest is written: atomically, 0640,
+/// never through a symbolic link (one planted at the path is replaced, its
+/// target untouched). [`LogDirectoryManager::create_run_logs`] calls it with
+/// [`RunCatalog::of_this_binary`].
+pub fn write_catalog(dir: &Path, catalog: &RunCatalog) -> Result<(), RunDirError> {
+    write_json_atomically(dir, CATALOG_FILE, catalog)
+}
+
+/// Pretty JSON into `dir/name`: a new file beside it (created exclusively,
+/// `O_NOFOLLOW`, mode 0640 whatever the umask, synced), then a rename, which
+/// replaces a symbolic link planted at `name` rather than following it.
+fn write_json_atomically(
+    dir: &Path,
+    name: &str,
+    value: &impl Serialize,
+) -> Result<(), RunDirError> {
+    let path = dir.join(name);
+    let temp = dir.join(format!(".{name}.tmp"));
+    let mut text = serde_json::to_vec_pretty(value).map_err(|source| RunDirError::Manifest {
         path: path.clone(),
         source,
     })?;
     text.push(b'\n');
+    // A leftover temp file (or a link planted there) is removed, not followed.
     let _ = fs::remove_file(&temp);
     let mut file = OpenOptions::new()
         .write(true)

@@ -17,8 +17,15 @@ pub(crate) fn event(args: &ValidArgs, event: &Event<'_>) -> TokenStream {
     let file = &args.file;
     let version = args.version;
     let logged_by = match &args.logged_by {
+        // A block that glob-imports the built-ins: a built-in name resolves
+        // without an import, a component declared with `component!` from the
+        // author's scope, and a typo is rustc's error on the author's token.
         ValidLoggedBy::Component(component) => quote! {
-            ::basis_events::LoggedBy::Component(::basis_events::Component::#component)
+            ::basis_events::LoggedBy::Component({
+                #[allow(unused_imports)]
+                use ::basis_events::components::*;
+                #component
+            })
         },
         ValidLoggedBy::All => quote!(::basis_events::LoggedBy::AllComponents),
     };

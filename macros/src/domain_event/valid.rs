@@ -24,6 +24,10 @@ pub(crate) enum ValidLoggedBy {
     All,
 }
 
+/// The longest event file name, in bytes: the limit of every name that
+/// becomes a path in a run directory (`run_dir::MAX_ID_BYTES`).
+const MAX_FILE_BYTES: usize = 128;
+
 /// The derives `#[domain_event]` adds itself; naming one again would be a
 /// conflicting-implementation error far from its cause.
 const ADDED_DERIVES: [&str; 6] = [
@@ -162,6 +166,8 @@ fn check_file(cx: &Ctxt, file: Option<&LitStr>) -> Option<String> {
         Some("event file must not be empty; expected a name such as `positions.jsonl`")
     } else if value.contains(['/', '\\']) || value.contains("..") {
         Some("event file must be a plain file name inside `events/`, without `/`, `\\` or `..`")
+    } else if value.len() > MAX_FILE_BYTES {
+        Some("event file name is longer than 128 bytes, the limit of every name in a run directory")
     } else if !value.ends_with(".jsonl") {
         Some("event file must end in `.jsonl`")
     } else if value == ".jsonl" {
@@ -184,8 +190,8 @@ fn check_file(cx: &Ctxt, file: Option<&LitStr>) -> Option<String> {
 }
 
 // `logged_by = PositionMonitor`, or `logged_by = all` for the guide's
-// "All components". Whether the component exists is checked by the type
-// checker on the expanded `Component::PositionMonitor`.
+// "All components". Whether the component exists is checked by rustc on the
+// expanded name (a built-in, or a constant `component!` declared).
 fn check_logged_by(cx: &Ctxt, logged_by: Option<&LoggedBy>) -> Option<ValidLoggedBy> {
     match logged_by {
         Some(LoggedBy::Component(ident)) => Some(ValidLoggedBy::Component(ident.clone())),

@@ -45,13 +45,27 @@ pub(crate) struct Input {
     pub(crate) components: Vec<ComponentDecl>,
     /// The path generated code names the registry crate by (`$crate`).
     pub(crate) krate: TokenStream,
+    /// Who invokes the macro: the built-in registry, or an engine's crate.
+    pub(crate) scope: Scope,
     pub(crate) entries: Vec<Entry>,
+}
+
+/// `scope = registry;` or `scope = author;`, as the wrapper macros pass it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// `basis_registry`'s own `codes.rs`: codes of the built-in components,
+    /// listed by `ErrorCode::ALL` and not registered again.
+    Registry,
+    /// An engine's crate: codes of its own components, registered through
+    /// `inventory`.
+    Author,
 }
 
 /// One row of the component table: `PositionMonitor("POS", "position_monitor.log")`.
 pub(crate) struct ComponentDecl {
     pub(crate) ident: Ident,
     pub(crate) prefix: String,
+    pub(crate) log_file: String,
 }
 
 /// One code as written, before validation. Keys are `None` when absent or
@@ -74,6 +88,7 @@ impl Input {
         let parser = |input: ParseStream| {
             let components = parse_components(input)?;
             let krate = parse_krate(input)?;
+            let scope = parse_scope(input)?;
             let mut entries = Vec::new();
             while !input.is_empty() {
                 entries.push(Entry::parse(cx, input)?);
@@ -81,6 +96,7 @@ impl Input {
             Ok(Input {
                 components,
                 krate,
+                scope,
                 entries,
             })
         };
@@ -90,7 +106,7 @@ impl Input {
 
 // components { /// docs
 //              PositionMonitor("POS", "position_monitor.log"), … }
-fn parse_components(input: ParseStream) -> syn::Result<Vec<ComponentDecl>> {
+pub(crate) fn parse_components(input: ParseStream) -> syn::Result<Vec<ComponentDecl>> {
     let keyword: Ident = input.parse().map_err(|_| missing_table(input.span()))?;
     if keyword != COMPONENTS {
         return Err(missing_table(keyword.span()));
@@ -106,10 +122,11 @@ fn parse_components(input: ParseStream) -> syn::Result<Vec<ComponentDecl>> {
         parenthesized!(row in content);
         let prefix: LitStr = row.parse()?;
         row.parse::<Token![,]>()?;
-        row.parse::<LitStr>()?;
+        let log_file: LitStr = row.parse()?;
         components.push(ComponentDecl {
             ident,
             prefix: prefix.value(),
+            log_file: log_file.value(),
         });
         if !content.is_empty() {
             content.parse::<Token![,]>()?;
@@ -126,7 +143,7 @@ fn missing_table(span: Span) -> syn::Error {
 }
 
 // crate = $crate;
-fn parse_krate(input: ParseStream) -> syn::Result<TokenStream> {
+pub(crate) fn parse_krate(input: ParseStream) -> syn::Result<TokenStream> {
     input.parse::<Token![crate]>()?;
     input.parse::<Token![=]>()?;
     let mut krate = TokenStream::new();
@@ -135,6 +152,25 @@ fn parse_krate(input: ParseStream) -> syn::Result<TokenStream> {
     }
     input.parse::<Token![;]>()?;
     Ok(krate)
+}
+
+// scope = registry;
+fn parse_scope(input: ParseStream) -> syn::Result<Scope> {
+    let keyword: Ident = input.parse()?;
+    if keyword != "scope" {
+        return Err(syn::Error::new(keyword.span(), "expected `scope = …;`"));
+    }
+    input.parse::<Token![=]>()?;
+    let value: Ident = input.parse()?;
+    input.parse::<Token![;]>()?;
+    match value.to_string().as_str() {
+        "registry" => Ok(Scope::Registry),
+        "author" => Ok(Scope::Author),
+        _ => Err(syn::Error::new(
+            value.span(),
+            "expected `registry` or `author`",
+        )),
+    }
 }
 
 impl Entry {

@@ -1,6 +1,6 @@
 //! `error_codes! { … }`: parse, validate, then expand the registry.
 
-mod ast;
+pub(crate) mod ast;
 mod expand;
 #[cfg(test)]
 mod tests;
@@ -28,7 +28,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         }
     };
     let codes = valid::check(&cx, &input);
-    let expanded = expand::codes(&input.krate, &codes);
+    let expanded = expand::codes(&input.krate, input.scope, &codes);
     match cx.check() {
         Ok(()) => expanded,
         Err(err) => {

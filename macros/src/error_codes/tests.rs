@@ -13,8 +13,93 @@ fn with_table(entries: TokenStream) -> TokenStream {
             ExecutionManager("EXEC", "execution_manager.log"),
         }
         crate = ::basis_registry;
+        scope = registry;
         #entries
     }
+}
+
+/// What the public `error_codes!` hands over: an engine's own codes.
+fn authored(entries: TokenStream) -> TokenStream {
+    quote! {
+        components {
+            PositionMonitor("POS", "position_monitor.log"),
+            ExecutionManager("EXEC", "execution_manager.log"),
+        }
+        crate = ::basis_registry;
+        scope = author;
+        #entries
+    }
+}
+
+fn authored_errors(entries: TokenStream) -> Vec<String> {
+    let file: syn::File =
+        syn::parse2(super::expand(authored(entries))).expect("expansion parses as a file");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(mac)
+                if mac
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "compile_error") =>
+            {
+                Some(mac.mac.parse_body::<syn::LitStr>().unwrap().value())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn fund(ident: &str, code: &str) -> TokenStream {
+    entry(
+        ident,
+        code,
+        quote! {
+            component: FundingMonitor,
+            severity: HIGH,
+            message: "Funding feed stale",
+            description: "No funding rate for a minute.",
+            action: "Retried.",
+        },
+    )
+}
+
+#[test]
+fn an_authors_codes_are_registered_and_their_prefix_asserted() {
+    let tokens = super::expand(authored(fund("FUND_001", "FUND-001")));
+    let text = tokens.to_string();
+    assert!(
+        authored_errors(fund("FUND_001", "FUND-001")).is_empty(),
+        "{text}"
+    );
+    assert!(text.contains("RegisteredCodes :: new"), "{text}");
+    assert!(
+        text.contains("has_prefix (FundingMonitor , \"FUND\")"),
+        "{text}"
+    );
+    // The built-in registry registers nothing: its table is ErrorCode::ALL.
+    let builtin = super::expand(with_table(exec("EXEC_001", "EXEC-001"))).to_string();
+    assert!(!builtin.contains("RegisteredCodes"), "{builtin}");
+}
+
+#[test]
+fn an_author_cannot_add_codes_to_a_built_in_component() {
+    let found = authored_errors(exec("EXEC_001", "EXEC-001"));
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("`ExecutionManager` is a built-in component")),
+        "{found:?}"
+    );
+    let found = authored_errors(fund("POS_009", "POS-009"));
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("prefix `POS` of the built-in component `PositionMonitor`")),
+        "{found:?}"
+    );
 }
 
 fn expand_pretty(entries: TokenStream) -> String {

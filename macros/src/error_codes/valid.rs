@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::Ident;
 use syn::LitStr;
 
-use super::ast::{ComponentDecl, Entry, Input};
+use super::ast::{ComponentDecl, Entry, Input, Scope};
 use crate::ctxt::Ctxt;
 use crate::symbol::{SEVERITIES, closest};
 
@@ -21,8 +21,8 @@ pub(crate) struct Code {
     pub(crate) ident: Ident,
     /// `"POS-001"`.
     pub(crate) code: String,
-    /// A variant of `Component`: `PositionMonitor`.
-    pub(crate) component: Ident,
+    /// The code's component.
+    pub(crate) component: CodeComponent,
     /// A variant of `Severity`: `Critical`.
     pub(crate) severity: Ident,
     pub(crate) message: String,
@@ -30,6 +30,21 @@ pub(crate) struct Code {
     pub(crate) action: String,
     /// The constant of the code that replaces this one, and its code.
     pub(crate) retired_by: Option<(Ident, String)>,
+    /// Where the code's literal is, for errors found after expansion.
+    pub(crate) code_span: proc_macro2::Span,
+}
+
+/// The component of a code, as the expansion names it.
+pub(crate) enum CodeComponent {
+    /// A built-in: `Component::PositionMonitor`.
+    Builtin(Ident),
+    /// A component declared with `component!`, named as a constant in the
+    /// invoking scope; its prefix is checked by a constant assertion, since
+    /// the macro cannot see that declaration.
+    Custom {
+        ident: Ident,
+        prefix: Option<String>,
+    },
 }
 
 /// Runs every rule and resolves the entries, in declaration order.
@@ -50,10 +65,17 @@ pub(crate) fn check(cx: &Ctxt, input: &Input) -> Vec<Code> {
     for entry in &input.entries {
         let code = entry.code.value();
         let prefix = check_format(cx, &entry.code);
-        let component = check_component(cx, entry, &input.components);
-        if let (Some(prefix), Some(component)) = (&prefix, component) {
-            check_prefix(cx, &entry.code, prefix, component, &input.components);
-        }
+        let component = match input.scope {
+            Scope::Registry => check_component(cx, entry, &input.components).map(|decl| {
+                if let Some(prefix) = &prefix {
+                    check_prefix(cx, &entry.code, prefix, decl, &input.components);
+                }
+                CodeComponent::Builtin(decl.ident.clone())
+            }),
+            Scope::Author => {
+                check_custom_component(cx, entry, prefix.as_deref(), &input.components)
+            }
+        };
 
         // A mistake gets one error: a duplicated code is reported as such, not
         // also as a duplicated constant, and a duplicated constant not also as
@@ -81,12 +103,14 @@ pub(crate) fn check(cx: &Ctxt, input: &Input) -> Vec<Code> {
         codes.push(Code {
             ident: entry.ident.clone(),
             code,
-            component: component.unwrap_or(fallback_component).ident.clone(),
+            component: component
+                .unwrap_or_else(|| CodeComponent::Builtin(fallback_component.ident.clone())),
             severity: check_severity(cx, entry),
             message: check_text(cx, entry, "message", entry.message.as_ref()),
             description: check_text(cx, entry, "description", entry.description.as_ref()),
             action: check_text(cx, entry, "action", entry.action.as_ref()),
             retired_by: None,
+            code_span: entry.code.span(),
         });
     }
 
@@ -148,6 +172,50 @@ fn check_component<'a>(
         cx.error_spanned_by(ident, msg);
     }
     found
+}
+
+// Outside basis-registry, `component: FundingMonitor` names a component the
+// engine declared with `component!`: the codes of the guide's components are
+// the built-in registry's alone, and a prefix of a built-in component belongs
+// to it whatever the component says.
+fn check_custom_component(
+    cx: &Ctxt,
+    entry: &Entry,
+    prefix: Option<&str>,
+    components: &[ComponentDecl],
+) -> Option<CodeComponent> {
+    let Some(ident) = &entry.component else {
+        missing(cx, entry, "component", "the component that raises the code");
+        return None;
+    };
+    if components.iter().any(|decl| decl.ident == *ident) {
+        cx.error_spanned_by(
+            ident,
+            format!(
+                "`{ident}` is a built-in component, whose codes only basis-registry declares; \
+                 declare your own component with `basis_events::component!` and give it the codes"
+            ),
+        );
+        return None;
+    }
+    if let Some(prefix) = prefix
+        && let Some(owner) = components.iter().find(|decl| decl.prefix == prefix)
+    {
+        cx.error_spanned_by(
+            &entry.code,
+            format!(
+                "error code `{}` has the prefix `{prefix}` of the built-in component `{}`; \
+                 use the prefix of `{ident}`",
+                entry.code.value(),
+                owner.ident
+            ),
+        );
+        return None;
+    }
+    Some(CodeComponent::Custom {
+        ident: ident.clone(),
+        prefix: prefix.map(str::to_owned),
+    })
 }
 
 // The prefix of a code is its component's: `EXEC-001` belongs to

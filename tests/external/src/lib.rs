@@ -1,4 +1,5 @@
-//! A user's own event, declared with nothing but `basis-events` as a dependency.
+//! A user's own events, component and error codes, declared with nothing but
+//! `basis-events` as a dependency.
 
 use basis_events::prelude::*;
 
@@ -24,5 +25,102 @@ fn example() -> VaultRebalanced {
         reason: "rate_spread".to_owned(),
         note: None,
         metadata: Metadata::new(),
+    }
+}
+
+basis_events::component! {
+    /// Watches perpetual funding rates and books funding payments.
+    pub FundingMonitor { prefix: "FUND", log_file: "funding_monitor.log" }
+}
+
+/// The error codes of the [`FundingMonitor`].
+pub mod codes {
+    use super::FundingMonitor;
+
+    basis_events::error_codes! {
+        FUND_001 = "FUND-001" {
+            component: FundingMonitor,
+            severity: HIGH,
+            message: "Funding rate feed stale",
+            description: "No funding rate arrived from a venue for a full interval.",
+            action: "Retried on the next interval. If it persists, check the venue's API status.",
+        }
+        FUND_002 = "FUND-002" {
+            component: FundingMonitor,
+            severity: CRITICAL,
+            message: "Funding payment mismatch",
+            description: "A booked funding payment differs from the venue's statement.",
+            action: "Trading halts. Reconcile the payment with the venue, then restart.",
+        }
+        FUND_003 = "FUND-003" {
+            component: FundingMonitor,
+            severity: HIGH,
+            message: "Funding rate feed stale",
+            description: "The first number of FUND-001, before the registry was renumbered.",
+            action: "Read it as FUND-001.",
+            retired_by: "FUND-001",
+        }
+    }
+}
+
+/// One venue's funding rate for one perpetual.
+#[basis_events::payload]
+pub struct VenueRate {
+    /// The venue, `"binance"`.
+    pub venue: String,
+    /// The rate for the interval, as a fraction (0.0001 is 1 bp).
+    pub rate: f64,
+    /// Hours between two funding payments.
+    pub interval_hours: u32,
+}
+
+/// Funding rates of every watched perpetual, sampled once per interval.
+#[domain_event(file = "funding_rates.jsonl", logged_by = FundingMonitor, example = rate_snapshot_example)]
+pub struct FundingRateSnapshot {
+    /// The perpetual, `"BTC-PERP"`.
+    pub instrument: String,
+    /// The best rate and where it is.
+    pub best: VenueRate,
+    /// Rate per venue.
+    pub rates: BTreeMap<String, f64>,
+}
+
+/// A funding payment booked on a perpetual position.
+#[domain_event(file = "funding_payments.jsonl", logged_by = FundingMonitor, example = payment_example)]
+pub struct FundingPayment {
+    /// The perpetual.
+    pub instrument: String,
+    /// The payment's sequence number on this position.
+    pub payment_number: u64,
+    /// Paid (negative) or received (positive), in USD.
+    pub amount_usd: f64,
+    /// Whether the position was long.
+    pub is_long: bool,
+    /// The venue's reference, when it gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue_reference: Option<String>,
+}
+
+/// The canonical [`FundingRateSnapshot`].
+pub fn rate_snapshot_example() -> FundingRateSnapshot {
+    FundingRateSnapshot {
+        instrument: "BTC-PERP".to_owned(),
+        best: VenueRate {
+            venue: "binance".to_owned(),
+            rate: 0.0001,
+            interval_hours: 8,
+        },
+        rates: BTreeMap::from([("binance".to_owned(), 0.0001), ("okx".to_owned(), 0.00008)]),
+    }
+}
+
+/// The canonical [`FundingPayment`].
+pub fn payment_example() -> FundingPayment {
+    FundingPayment {
+        instrument: "BTC-PERP".to_owned(),
+        payment_number: 1,
+        amount_usd: 12.5,
+        is_long: false,
+        venue_reference: Some("pay-0001".to_owned()),
     }
 }

@@ -1,6 +1,11 @@
+basis_events::component! {
+    /// Watches perpetual funding rates.
+    pub FundingMonitor { prefix: "FUND", log_file: "funding_monitor.log" }
+}
+
 basis_events::error_codes! {
-    EXEC_1 = "EXEC-1" {
-        component: ExecutionManager,
+    FUND_1 = "FUND-1" {
+        component: FundingMonitor,
         severity: HIGH,
         message: "Order execution failed",
         description: "A venue rejected an order.",

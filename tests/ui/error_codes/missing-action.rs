@@ -1,6 +1,11 @@
+basis_events::component! {
+    /// Watches perpetual funding rates.
+    pub FundingMonitor { prefix: "FUND", log_file: "funding_monitor.log" }
+}
+
 basis_events::error_codes! {
-    EXEC_001 = "EXEC-001" {
-        component: ExecutionManager,
+    FUND_001 = "FUND-001" {
+        component: FundingMonitor,
         severity: HIGH,
         message: "Order execution failed",
         description: "A venue rejected an order.",

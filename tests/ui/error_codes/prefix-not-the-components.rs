@@ -1,10 +1,15 @@
+basis_events::component! {
+    /// Watches perpetual funding rates.
+    pub FundingMonitor { prefix: "FUND", log_file: "funding_monitor.log" }
+}
+
 basis_events::error_codes! {
-    POS_002 = "POS-002" {
-        component: ExecutionManager,
+    FUN_002 = "FUN-002" {
+        component: FundingMonitor,
         severity: HIGH,
-        message: "Order execution failed",
-        description: "A venue rejected an order.",
-        action: "Retried with backoff.",
+        message: "Funding feed stale",
+        description: "No funding rate arrived for a minute.",
+        action: "Retried on the next tick.",
     }
 }
 

@@ -1,22 +1,27 @@
+basis_events::component! {
+    /// Watches perpetual funding rates.
+    pub FundingMonitor { prefix: "FUND", log_file: "funding_monitor.log" }
+}
+
 basis_events::error_codes! {
-    POS_001 = "POS-001" {
-        component: PositionMonitor,
+    FUND_001 = "FUND-001" {
+        component: FundingMonitor,
         severity: CRITICAL,
         message: "Position reconciliation mismatch",
         description: "The first number.",
-        action: "Read it as POS-005.",
-        retired_by: "POS-002",
+        action: "Read it as FUND-005.",
+        retired_by: "FUND-002",
     }
-    POS_002 = "POS-002" {
-        component: PositionMonitor,
+    FUND_002 = "FUND-002" {
+        component: FundingMonitor,
         severity: CRITICAL,
         message: "Position reconciliation mismatch",
         description: "The second number.",
-        action: "Read it as POS-005.",
-        retired_by: "POS-005",
+        action: "Read it as FUND-005.",
+        retired_by: "FUND-005",
     }
-    POS_005 = "POS-005" {
-        component: PositionMonitor,
+    FUND_005 = "FUND-005" {
+        component: FundingMonitor,
         severity: CRITICAL,
         message: "Position reconciliation mismatch",
         description: "Simulated and real positions differ.",

@@ -1,31 +1,36 @@
+basis_events::component! {
+    /// Watches perpetual funding rates.
+    pub FundingMonitor { prefix: "FUND", log_file: "funding_monitor.log" }
+}
+
 basis_events::error_codes! {
-    EXEC_001 = "EXEC-001" {
-        component: ExecutionManager,
+    FUND_001 = "FUND-001" {
+        component: FundingMonitor,
         severity: HIGH,
         message: "Order execution failed",
         description: "A venue rejected or failed an order.",
         action: "Retried with backoff.",
     }
-    EXEC_002 = "EXEC-002" {
-        component: ExecutionManager,
+    FUND_002 = "FUND-002" {
+        component: FundingMonitor,
         severity: HIGH,
         message: "Order execution failed",
-        description: "The old number of EXEC-001.",
-        action: "Read it as EXEC-001.",
-        retired_by: "EXEC-001",
+        description: "The old number of FUND-001.",
+        action: "Read it as FUND-001.",
+        retired_by: "FUND-001",
     }
 }
 
-use basis_events::{Component, Severity};
+use basis_events::Severity;
 
 #[allow(deprecated)]
 fn main() {
-    assert_eq!(EXEC_001.code(), "EXEC-001");
-    assert_eq!(EXEC_001.component(), Component::ExecutionManager);
-    assert_eq!(EXEC_001.severity(), Severity::High);
-    assert_eq!(EXEC_001.message(), "Order execution failed");
-    assert_eq!(EXEC_001.retired_by(), None);
-    assert_eq!(EXEC_002.retired_by(), Some(EXEC_001));
-    assert_eq!(ALL, [EXEC_001, EXEC_002]);
-    assert_eq!(EXEC_001.to_string(), "EXEC-001");
+    assert_eq!(FUND_001.code(), "FUND-001");
+    assert_eq!(FUND_001.component(), FundingMonitor);
+    assert_eq!(FUND_001.severity(), Severity::High);
+    assert_eq!(FUND_001.message(), "Order execution failed");
+    assert_eq!(FUND_001.retired_by(), None);
+    assert_eq!(FUND_002.retired_by(), Some(FUND_001));
+    assert_eq!(ALL, [FUND_001, FUND_002]);
+    assert_eq!(FUND_001.to_string(), "FUND-001");
 }

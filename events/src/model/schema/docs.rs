@@ -4,12 +4,11 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::GENERATED_BY;
 use crate::EventInfo;
 
-pub(super) fn events_md(events: &[&EventInfo]) -> String {
+pub(super) fn events_md(events: &[&EventInfo], stamp: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "<!-- {GENERATED_BY} -->\n");
+    let _ = writeln!(out, "<!-- {stamp} -->\n");
     out.push_str("# Domain events\n\n");
     out.push_str(
         "Every event is one line of compact JSON in `logs/{correlation_id}/{pid}/events/<file>`.\n\

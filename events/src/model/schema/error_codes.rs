@@ -1,27 +1,26 @@
 //! `docs/ERROR_CODES.md` and `schemas/error_codes.json`: the registry, for
 //! operators and for tools.
 //!
-//! Both are rendered from `ErrorCode::ALL`, so they list exactly what
-//! `basis_registry::codes` declares.
+//! Both are rendered from `ErrorCode::all()`, so they list exactly what
+//! `basis_registry::codes` and every linked `error_codes!` table declare.
 
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use super::GENERATED_BY;
 use super::docs::one_line;
 use crate::{Component, ErrorCode, Severity};
 
 /// The operators' page: the severities, then one table per component, each
 /// code with an anchor (`docs/ERROR_CODES.md#EXEC-001`).
-pub(super) fn error_codes_md() -> String {
+pub(super) fn error_codes_md(stamp: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "<!-- {GENERATED_BY} -->\n");
+    let _ = writeln!(out, "<!-- {stamp} -->\n");
     out.push_str("# Error codes\n\n");
     out.push_str(
         "Every error the engine logs carries a registered code, `PREFIX-NNN`, whose prefix names the component that raises it.\n\
          A `SystemErrorEvent` line carries the code with its registered component and severity; a line that does not is refused when read.\n\
-         The registry is declared once, in `registry/src/codes.rs`; this page and `schemas/error_codes.json` are generated from it.\n\n",
+         The built-in registry is declared once, in `registry/src/codes.rs`, and an engine declares the codes of its own components with `error_codes!`; this page and `schemas/error_codes.json` are generated from every code linked into the binary.\n\n",
     );
 
     out.push_str("## Severities\n\n");
@@ -38,7 +37,7 @@ pub(super) fn error_codes_md() -> String {
 
     out.push_str("\n## Components\n\n");
     out.push_str("| component | prefix | log file | codes |\n|---|---|---|---|\n");
-    let components: Vec<(Component, Vec<&ErrorCode>)> = Component::ALL
+    let components: Vec<(Component, Vec<ErrorCode>)> = Component::all()
         .into_iter()
         .map(|component| (component, codes_of(component)))
         .filter(|(_, codes)| !codes.is_empty())
@@ -61,7 +60,7 @@ pub(super) fn error_codes_md() -> String {
     out
 }
 
-fn component_section(out: &mut String, component: Component, codes: &[&ErrorCode]) {
+fn component_section(out: &mut String, component: Component, codes: &[ErrorCode]) {
     let _ = writeln!(out, "\n## {}\n", component.name());
     let _ = writeln!(
         out,
@@ -84,7 +83,7 @@ fn component_section(out: &mut String, component: Component, codes: &[&ErrorCode
         );
     }
 
-    let retired: Vec<&&ErrorCode> = codes.iter().filter(|code| code.is_retired()).collect();
+    let retired: Vec<&ErrorCode> = codes.iter().filter(|code| code.is_retired()).collect();
     if retired.is_empty() {
         return;
     }
@@ -108,9 +107,9 @@ fn component_section(out: &mut String, component: Component, codes: &[&ErrorCode
 }
 
 /// The registry's codes of `component`, in code order.
-fn codes_of(component: Component) -> Vec<&'static ErrorCode> {
-    let mut codes: Vec<&ErrorCode> = ErrorCode::ALL
-        .iter()
+fn codes_of(component: Component) -> Vec<ErrorCode> {
+    let mut codes: Vec<ErrorCode> = ErrorCode::all()
+        .into_iter()
         .filter(|code| code.component() == component)
         .collect();
     codes.sort();
@@ -126,12 +125,12 @@ fn anchor(code: &ErrorCode) -> String {
 /// annotations: one `oneOf` branch per code, its message as `title`, its
 /// component, severity and action as `x-` keys, and retired codes marked
 /// `deprecated` with their replacement.
-pub(super) fn error_codes_json() -> Value {
-    let branches: Vec<Value> = ErrorCode::ALL.iter().map(branch).collect();
+pub(super) fn error_codes_json(stamp: &str) -> Value {
+    let branches: Vec<Value> = ErrorCode::all().iter().map(branch).collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:basis-log:error-codes",
-        "$comment": GENERATED_BY,
+        "$comment": stamp,
         "title": "ErrorCode",
         "description": "A registered error code, `PREFIX-NNN`, as `error_code` carries it in SystemErrorEvent and OperationExecutionEvent lines.",
         "type": "string",
@@ -159,6 +158,15 @@ fn branch(code: &ErrorCode) -> Value {
 mod tests {
     use super::*;
     use crate::codes;
+    use crate::schema::GENERATED_BY;
+
+    fn error_codes_md() -> String {
+        super::error_codes_md(GENERATED_BY)
+    }
+
+    fn error_codes_json() -> Value {
+        super::error_codes_json(GENERATED_BY)
+    }
 
     #[test]
     fn the_page_lists_every_code_once_with_an_anchor_severity_and_action() {

@@ -83,6 +83,20 @@ pub enum LogError {
     /// Two registered events claim one name or one file.
     #[error(transparent)]
     DuplicateEvent(#[from] DuplicateEvent),
+    /// A component's log or logger was given a code of another component,
+    /// or an event another component logs; nothing was written.
+    #[error(
+        "{what} was not written by `{emitter}`: it belongs to `{owner}`; \
+         log it through `{owner}`'s logger"
+    )]
+    WrongComponent {
+        /// What was refused: ``error code `RISK-001` `` or ``event `PositionSnapshot` ``.
+        what: String,
+        /// The component whose logger was used.
+        emitter: &'static str,
+        /// The component the code or event belongs to.
+        owner: &'static str,
+    },
 }
 
 impl LogError {
@@ -117,7 +131,9 @@ impl LogError {
             },
             LogError::Lost { cause, .. } => cause.kind(),
             LogError::Several(errors) => errors.first().map_or(ErrorKind::Io, LogError::kind),
-            LogError::DuplicateEvent(_) | LogError::BadFileName { .. } => ErrorKind::Config,
+            LogError::DuplicateEvent(_)
+            | LogError::BadFileName { .. }
+            | LogError::WrongComponent { .. } => ErrorKind::Config,
         }
     }
 

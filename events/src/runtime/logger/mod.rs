@@ -198,6 +198,33 @@ impl DomainEventLogger {
         result
     }
 
+    /// [`emit`](Self::emit) on behalf of `component`: refuses, with
+    /// [`LogError::WrongComponent`] (printed once) and without writing, an
+    /// event whose `logged_by` is another component. `logged_by = all`
+    /// events (`SystemErrorEvent`) are accepted from every component.
+    ///
+    /// `emit` itself does not check: one logger per run is shared by every
+    /// component, and an engine's loop or a replay legitimately writes
+    /// events on behalf of the component that produced them. A component
+    /// that emits its own events uses `emit_as`, so an event declared for
+    /// another component cannot slip into its output.
+    pub fn emit_as<E: DomainEvent>(
+        &self,
+        component: crate::Component,
+        event: E,
+    ) -> Result<(), LogError> {
+        if !E::LOGGED_BY.allows(component) {
+            let error = LogError::WrongComponent {
+                what: format!("event `{}`", E::NAME),
+                emitter: component.name(),
+                owner: E::LOGGED_BY.as_str(),
+            };
+            self.inner.writer.errors.report(&error);
+            return Err(error);
+        }
+        self.emit(event)
+    }
+
     fn try_emit<E: DomainEvent>(&self, event: E) -> Result<(), LogError> {
         let inner = &*self.inner;
         if inner.writer.is_closed() {

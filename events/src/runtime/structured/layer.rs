@@ -1,7 +1,9 @@
 //! A `tracing` layer that writes `tracing` events into component logs.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
-use std::sync::OnceLock;
+
+use parking_lot::{Mutex, RwLock};
 
 use serde_json::{Map, Value};
 use tracing_core::field::{Field, Visit};
@@ -18,6 +20,9 @@ use basis_registry::ErrorCode;
 pub const COMPONENT_FIELD: &str = "component";
 /// The field that carries a registered error code.
 pub const ERROR_CODE_FIELD: &str = "error_code";
+/// The field a line gets when its event or span named a component that is
+/// not registered: the name as given (the line goes to the default component).
+pub const UNKNOWN_COMPONENT_FIELD: &str = "unknown_component";
 
 /// Routes `tracing` events into component logs: `tracing::info!(...)` inside
 /// a component lands in that component's `.log` file, as one JSON line like
@@ -39,13 +44,20 @@ pub const ERROR_CODE_FIELD: &str = "error_code";
 ///    no event is dropped.
 ///
 /// A `component` value is a name (`RiskMonitor`), an error prefix (`RISK`)
-/// or a log-file stem (`risk_monitor`).
+/// or a log-file stem (`risk_monitor`), of a built-in component or one
+/// declared with `component!`. A value that names no registered component
+/// is not dropped silently: the line goes to the default component with an
+/// `unknown_component` field holding the name, and the name is printed on
+/// stderr the first time it is seen.
 ///
 /// # Lines
 ///
 /// `message` is the event's message; an `error_code` field naming a
-/// registered code becomes the line's code (its severity decides the line's
-/// severity and level); every other field is flattened in. Levels map as
+/// registered code, given as a string, with `%code` or with `?code`, becomes
+/// the line's code (its severity decides the line's severity and level; a
+/// code of another component than the line's is refused, as
+/// [`StructuredLogger::error_code`] refuses it); every other field is
+/// flattened in. Levels map as
 /// ERROR to `ERROR`, WARN to `WARNING`, INFO to `INFO`, DEBUG and TRACE to
 /// `DEBUG`.
 ///
@@ -73,11 +85,18 @@ pub struct StructuredLayer {
     logs: ComponentLogs,
     default: Component,
     targets: Vec<(String, Component)>,
-    loggers: [OnceLock<StructuredLogger>; Component::ALL.len()],
+    loggers: RwLock<HashMap<Component, StructuredLogger>>,
+    /// Unknown component names already printed on stderr.
+    reported_unknown: Mutex<HashSet<String>>,
 }
 
 /// The component a span named, kept in the span's extensions.
-struct SpanComponent(Component);
+#[derive(Clone)]
+enum SpanComponent {
+    Known(Component),
+    /// A name no registered component has.
+    Unknown(String),
+}
 
 impl StructuredLayer {
     /// A layer writing into `logs`.
@@ -86,7 +105,8 @@ impl StructuredLayer {
             logs,
             default: Component::EventDrivenStrategyEngine,
             targets: Vec::new(),
-            loggers: Default::default(),
+            loggers: RwLock::new(HashMap::new()),
+            reported_unknown: Mutex::new(HashSet::new()),
         }
     }
 
@@ -108,21 +128,37 @@ impl StructuredLayer {
         self
     }
 
-    fn logger(&self, component: Component) -> Option<&StructuredLogger> {
-        let index = Component::ALL.iter().position(|c| *c == component)?;
-        let slot = &self.loggers[index];
-        if let Some(logger) = slot.get() {
-            return Some(logger);
+    fn logger(&self, component: Component) -> Option<StructuredLogger> {
+        if let Some(logger) = self.loggers.read().get(&component) {
+            return Some(logger.clone());
         }
         // Failing to open the file is counted and printed by the writer's
         // error report on the first line that cannot be written; here it is
         // printed once through the same channel.
         match self.logs.logger(component) {
-            Ok(logger) => Some(slot.get_or_init(|| logger)),
+            Ok(logger) => Some(
+                self.loggers
+                    .write()
+                    .entry(component)
+                    .or_insert(logger)
+                    .clone(),
+            ),
             Err(error) => {
                 self.logs.shared.writer.errors.report(&error);
                 None
             }
+        }
+    }
+
+    /// Prints an unknown component name on stderr, once per name.
+    fn report_unknown(&self, name: &str) {
+        if self.reported_unknown.lock().insert(name.to_owned()) {
+            eprintln!(
+                "basis-events: a tracing event or span names the component `{name}`, which is \
+                 not registered; its lines go to `{}` with an `{UNKNOWN_COMPONENT_FIELD}` field \
+                 (declare it with `basis_events::component!`)",
+                self.default.log_file()
+            );
         }
     }
 
@@ -159,24 +195,30 @@ where
         if let Some(component) = visitor.0
             && let Some(span) = ctx.span(id)
         {
-            span.extensions_mut().insert(SpanComponent(component));
+            span.extensions_mut().insert(component);
         }
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let mut visitor = EventVisitor::default();
         event.record(&mut visitor);
-        let component = visitor
-            .component
-            .or_else(|| {
-                ctx.event_scope(event)?.find_map(|span| {
-                    span.extensions()
-                        .get::<SpanComponent>()
-                        .map(|SpanComponent(component)| *component)
-                })
-            })
-            .or_else(|| self.route_target_of(event.metadata().target()))
-            .unwrap_or(self.default);
+        let named = visitor.component.take().or_else(|| {
+            ctx.event_scope(event)?
+                .find_map(|span| span.extensions().get::<SpanComponent>().cloned())
+        });
+        let component = match named {
+            Some(SpanComponent::Known(component)) => component,
+            Some(SpanComponent::Unknown(name)) => {
+                self.report_unknown(&name);
+                visitor
+                    .fields
+                    .insert(UNKNOWN_COMPONENT_FIELD.to_owned(), Value::String(name));
+                self.default
+            }
+            None => self
+                .route_target_of(event.metadata().target())
+                .unwrap_or(self.default),
+        };
         let level = match *event.metadata().level() {
             tracing_core::Level::ERROR => Level::Error,
             tracing_core::Level::WARN => Level::Warning,
@@ -195,19 +237,39 @@ where
     }
 }
 
+/// What a `component` field names: a registered component, or not.
+fn component_named(text: &str) -> SpanComponent {
+    let name = text.trim_matches('"');
+    match name.parse() {
+        Ok(component) => SpanComponent::Known(component),
+        Err(_) => SpanComponent::Unknown(name.to_owned()),
+    }
+}
+
+/// The code an `error_code` field names, however it was recorded: the
+/// string (`error_code = "DATA-001"`), `%code` (`DATA-001`) or `?code`
+/// (`ErrorCode("DATA-001")`).
+fn code_named(text: &str) -> Option<ErrorCode> {
+    let bare = text
+        .strip_prefix("ErrorCode(\"")
+        .and_then(|rest| rest.strip_suffix("\")"))
+        .unwrap_or(text);
+    ErrorCode::parse(bare.trim_matches('"')).ok()
+}
+
 /// Finds a `component` field.
-struct ComponentVisitor(Option<Component>);
+struct ComponentVisitor(Option<SpanComponent>);
 
 impl Visit for ComponentVisitor {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == COMPONENT_FIELD {
-            self.0 = value.parse().ok();
+            self.0 = Some(component_named(value));
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         if field.name() == COMPONENT_FIELD {
-            self.0 = format!("{value:?}").trim_matches('"').parse().ok();
+            self.0 = Some(component_named(&format!("{value:?}")));
         }
     }
 }
@@ -216,7 +278,7 @@ impl Visit for ComponentVisitor {
 #[derive(Default)]
 struct EventVisitor {
     message: String,
-    component: Option<Component>,
+    component: Option<SpanComponent>,
     code: Option<ErrorCode>,
     fields: Map<String, Value>,
 }
@@ -227,7 +289,8 @@ impl EventVisitor {
     }
 
     /// Takes `message`, `component` and a registered `error_code`; false for
-    /// any other field.
+    /// any other field (an `error_code` naming no registered code is kept as
+    /// a field, renamed `extra.error_code`).
     fn special(&mut self, field: &Field, text: &str) -> bool {
         match field.name() {
             "message" => {
@@ -235,19 +298,16 @@ impl EventVisitor {
                 self.message.push_str(text);
                 true
             }
-            COMPONENT_FIELD => match text.parse() {
-                Ok(component) => {
-                    self.component = Some(component);
-                    true
-                }
-                Err(_) => false,
-            },
-            ERROR_CODE_FIELD => match ErrorCode::parse(text) {
-                Ok(code) => {
+            COMPONENT_FIELD => {
+                self.component = Some(component_named(text));
+                true
+            }
+            ERROR_CODE_FIELD => match code_named(text) {
+                Some(code) => {
                     self.code = Some(code);
                     true
                 }
-                Err(_) => false,
+                None => false,
             },
             _ => false,
         }

@@ -2,26 +2,38 @@
 //! (the guide's `StructuredLogger`).
 //!
 //! Each line holds, in this order: `timestamp` (engine clock),
-//! `real_utc_time` (wall clock, UTC), `level`, `severity`, `component`,
-//! `correlation_id`, `pid`, `message`, `error_code` when one is given, then
-//! the caller's fields, flattened:
+//! `real_utc_time` (wall clock, UTC), `level`, `severity` (only on a line
+//! with an error code), `component`, `correlation_id`, `pid`, `message`,
+//! `error_code` when one is given, then the caller's fields, flattened:
 //!
 //! ```text
 //! {"timestamp":"2025-01-15T10:30:00","real_utc_time":"2025-01-15T10:30:00.123456","level":"CRITICAL","severity":"CRITICAL","component":"PositionMonitor","correlation_id":"abc123","pid":12345,"message":"Position reconciliation mismatch","error_code":"POS-005","positions_count":2}
 //! ```
 //!
-//! so the guide's `grep '"severity":"CRITICAL"' *.log` finds every critical
-//! line. The file is the component's [`Component::log_file`]
+//! so the guide's `grep '"severity":"CRITICAL"' *.log` finds exactly the
+//! registered errors of severity CRITICAL, and no INFO line says
+//! `"severity":"LOW"`. The file is the component's [`Component::log_file`]
 //! (`position_monitor.log`, `api.log`, ...), in the run's process directory.
 //!
 //! # Levels and severities
 //!
-//! Without an error code, the level gives the severity: `CRITICAL` is
-//! CRITICAL, `ERROR` is HIGH, `WARNING` is MEDIUM, `INFO` and `DEBUG` are LOW
-//! (the original system's mapping, read backwards). With an error code
-//! ([`StructuredLogger::error_code`]), the code's registered severity decides
-//! both: `severity` is the code's, and `level` is
-//! [`Severity::log_level`].
+//! A severity belongs to an error code: a line without one has a `level`
+//! only. With an error code ([`StructuredLogger::error_code`]), the code's
+//! registered severity decides both: `severity` is the code's, and `level`
+//! is [`Severity::log_level`].
+//!
+//! # A component's own codes
+//!
+//! A component's log carries only that component's codes: a code of another
+//! component (given to [`StructuredLogger::error_code`], or as an
+//! `error_code` field) is refused with [`LogError::WrongComponent`], printed
+//! once on stderr, and nothing is written. Log it through the owner's logger.
+//!
+//! # Errors reach the kernel at once
+//!
+//! A line whose code is HIGH or CRITICAL is written to the file (`write(2)`
+//! done, not just buffered) before the call returns, whatever the
+//! durability mode, so the lines that explain a crash survive it.
 //!
 //! # Fields
 //!
@@ -109,7 +121,9 @@ impl Level {
         }
     }
 
-    /// The severity of a line of this level that carries no error code.
+    /// The severity this level stands for (the original system's mapping).
+    /// Not written on a line without an error code: a severity belongs to a
+    /// registered code.
     pub const fn severity(self) -> Severity {
         match self {
             Level::Critical => Severity::Critical,
@@ -336,33 +350,36 @@ impl StructuredLogger {
         &self.inner.logs
     }
 
-    /// Logs at `DEBUG` (severity LOW).
+    /// Logs at `DEBUG`.
     pub fn debug(&self, message: &str, fields: impl Into<Fields>) {
         self.log(Level::Debug, message, fields);
     }
 
-    /// Logs at `INFO` (severity LOW).
+    /// Logs at `INFO`.
     pub fn info(&self, message: &str, fields: impl Into<Fields>) {
         self.log(Level::Info, message, fields);
     }
 
-    /// Logs at `WARNING` (severity MEDIUM).
+    /// Logs at `WARNING`.
     pub fn warn(&self, message: &str, fields: impl Into<Fields>) {
         self.log(Level::Warning, message, fields);
     }
 
-    /// Logs at `ERROR` (severity HIGH).
+    /// Logs at `ERROR`; a line without a code has no severity.
     pub fn error(&self, message: &str, fields: impl Into<Fields>) {
         self.log(Level::Error, message, fields);
     }
 
-    /// Logs at `CRITICAL` (severity CRITICAL).
+    /// Logs at `CRITICAL`; a line without a code has no severity, so give a
+    /// registered error its code with [`StructuredLogger::error_code`].
     pub fn critical(&self, message: &str, fields: impl Into<Fields>) {
         self.log(Level::Critical, message, fields);
     }
 
     /// Logs a registered error: `error_code` is the code, `severity` its
-    /// registered severity, and `level` follows from it.
+    /// registered severity, and `level` follows from it. A code of another
+    /// component is refused ([`LogError::WrongComponent`], printed once);
+    /// a HIGH or CRITICAL line is written to the file before this returns.
     pub fn error_code(&self, code: ErrorCode, message: &str, fields: impl Into<Fields>) {
         let _ = self.try_log(
             Level::of_severity(code.severity()),
@@ -392,10 +409,17 @@ impl StructuredLogger {
         let mut fields = fields.into();
         let code = code.or_else(|| fields.take_registered_code());
         let (level, severity) = match code {
-            Some(code) => (Level::of_severity(code.severity()), code.severity()),
-            None => (level, level.severity()),
+            Some(code) => (Level::of_severity(code.severity()), Some(code.severity())),
+            None => (level, None),
         };
-        let result = if shared.writer.is_closed() {
+        let foreign = code.filter(|code| code.component() != inner.component);
+        let result = if let Some(code) = foreign {
+            Err(LogError::WrongComponent {
+                what: format!("error code `{code}`"),
+                emitter: inner.component.name(),
+                owner: code.component().name(),
+            })
+        } else if shared.writer.is_closed() {
             Err(LogError::Shutdown)
         } else {
             let stamp = shared.clock.stamp();
@@ -404,9 +428,12 @@ impl StructuredLogger {
                 stamp.write_json_fields(line);
                 line.extend_from_slice(b",\"level\":\"");
                 line.extend_from_slice(level.as_str().as_bytes());
-                line.extend_from_slice(b"\",\"severity\":\"");
-                line.extend_from_slice(severity.as_str().as_bytes());
                 line.push(b'"');
+                if let Some(severity) = severity {
+                    line.extend_from_slice(b",\"severity\":\"");
+                    line.extend_from_slice(severity.as_str().as_bytes());
+                    line.push(b'"');
+                }
                 line.extend_from_slice(&inner.component_and_envelope);
                 line.extend_from_slice(b",\"message\":");
                 write_json_string(line, message);
@@ -417,6 +444,15 @@ impl StructuredLogger {
                 fields.write_flattened(line);
                 line.extend_from_slice(b"}\n");
                 shared.writer.push(&inner.slot, line)
+            })
+            .and_then(|()| {
+                // The lines that explain a crash must survive it: written
+                // now, not when the batch fills.
+                if matches!(severity, Some(Severity::Critical | Severity::High)) {
+                    shared.writer.flush()
+                } else {
+                    Ok(())
+                }
             })
         };
         if let Err(error) = &result {

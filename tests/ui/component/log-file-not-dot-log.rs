@@ -1,0 +1,5 @@
+basis_events::component! {
+    pub FundingMonitor { prefix: "FUND", log_file: "funding_monitor.txt" }
+}
+
+fn main() {}
