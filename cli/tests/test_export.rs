@@ -195,7 +195,20 @@ fn test_export_row_counts_types_and_summary() {
     let failures = summary["failures"].as_array().unwrap();
     assert_eq!(failures.len(), 2);
     assert!(failures.iter().all(|f| f["error_code"].is_string()));
-    assert_eq!(summary["operations"]["by_status"]["failed"], 2);
+    // Failures are failed attempts; operations count by their outcome, so
+    // the attempt a retry recovered is a failure of a confirmed operation.
+    assert_eq!(summary["operations"]["attempts_by_status"]["failed"], 2);
+    let still_failed = failures.iter().filter(|f| f["outcome"] == "failed").count();
+    assert_eq!(
+        summary["operations"]["by_status"]["failed"],
+        still_failed as u64
+    );
+    assert!(
+        failures
+            .iter()
+            .any(|f| f["outcome"] == "confirmed" && f["attempts"].as_u64().unwrap() > 1),
+        "the retried failure says its operation was confirmed: {failures:?}"
+    );
     assert_eq!(summary["operations"]["by_type"]["supply"]["rolled_back"], 1);
     assert_eq!(summary["atomic_groups"]["rolled_back"], 1);
     assert!(
@@ -220,6 +233,7 @@ fn test_export_refuses_without_force_and_replaces_with_force() {
         to: None,
         results_root: dir.path().join("results"),
         force: false,
+        ..ExportOptions::default()
     };
     let marker = outcome.export.results_dir.join("marker");
     std::fs::write(&marker, "old").unwrap();
@@ -250,6 +264,7 @@ fn test_export_refuses_what_is_not_a_run_and_bad_targets() {
         to,
         results_root: dir.path().join("results"),
         force: false,
+        ..ExportOptions::default()
     };
     let err = export(&options(not_a_run.clone(), None)).unwrap_err();
     assert!(matches!(err, Error::NotARun { .. }), "{err}");
@@ -286,7 +301,10 @@ fn test_export_refuses_what_is_not_a_run_and_bad_targets() {
     let odd = dir.path().join("logs").join("-rf").join("1");
     std::fs::create_dir_all(odd.join("events")).unwrap();
     let err = export(&options(odd, None)).unwrap_err();
-    assert!(err.to_string().contains("correlation id"), "{err}");
+    assert!(
+        err.to_string().contains("correlation id") || err.to_string().contains("backtest id"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -306,11 +324,18 @@ fn test_export_of_a_correlation_dir_merges_its_processes() {
         "\"pid\":999999",
     );
     std::fs::write(second.join("events/positions.jsonl"), text).unwrap();
+    let mut manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(outcome.run_dir.join("metadata.json")).unwrap(),
+    )
+    .unwrap();
+    manifest["pid"] = 999_999.into();
+    std::fs::write(second.join("metadata.json"), manifest.to_string()).unwrap();
     let merged = export(&ExportOptions {
         run_dir: cid_dir,
         to: Some(dir.path().join("merged")),
         results_root: dir.path().join("results"),
         force: false,
+        ..ExportOptions::default()
     })
     .unwrap();
     let mut reader = csv::Reader::from_path(merged.results_dir.join("csv/positions.csv")).unwrap();

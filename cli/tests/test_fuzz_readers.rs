@@ -105,6 +105,7 @@ fn test_mutated_event_files_never_panic_and_every_bad_line_is_located() {
             to: Some(dir.path().join(format!("out{iteration}"))),
             results_root: dir.path().join("results"),
             force: false,
+            ..ExportOptions::default()
         });
 
         // Every line the typed parse refuses is reported at its file:line.

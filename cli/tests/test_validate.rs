@@ -89,6 +89,7 @@ fn test_rotated_segments_and_torn_tail_are_read_in_order() {
         to: Some(dir.path().join("out")),
         results_root: dir.path().join("results"),
         force: false,
+        ..ExportOptions::default()
     })
     .unwrap();
     let rows = csv::Reader::from_path(exported.results_dir.join("csv/positions.csv"))

@@ -118,6 +118,7 @@ fn export_refuses_a_backtest_id_that_is_not_a_plain_name() {
                 to: None,
                 results_root: results.clone(),
                 force: false,
+                ..ExportOptions::default()
             })
             .expect_err(&format!("{name:?} exported"));
             let text = err.to_string();
@@ -167,6 +168,7 @@ fn export_refuses_targets_that_climb_out_and_creates_nothing() {
             to: to.clone(),
             results_root: results_root.clone(),
             force: true,
+            ..ExportOptions::default()
         });
         let err = result.expect_err(&format!("{to:?} {results_root:?} accepted"));
         let text = err.to_string();
@@ -181,6 +183,7 @@ fn export_refuses_targets_that_climb_out_and_creates_nothing() {
         to: Some(to.clone()),
         results_root: results,
         force: false,
+        ..ExportOptions::default()
     })
     .unwrap();
     assert_eq!(outcome.results_dir, to);
@@ -201,6 +204,7 @@ fn export_with_force_replaces_a_planted_symlink_not_what_it_points_to() {
         to: Some(to.clone()),
         results_root: sandbox.path().join("unused"),
         force: false,
+        ..ExportOptions::default()
     })
     .unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
@@ -210,6 +214,7 @@ fn export_with_force_replaces_a_planted_symlink_not_what_it_points_to() {
         to: Some(to.clone()),
         results_root: sandbox.path().join("unused"),
         force: true,
+        ..ExportOptions::default()
     });
     assert_eq!(
         fs::read_to_string(victim.join("precious")).unwrap(),

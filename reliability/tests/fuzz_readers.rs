@@ -388,6 +388,7 @@ fn check_export(
         to: Some(out.to_owned()),
         results_root: out.to_owned(),
         force: true,
+        ..ExportOptions::default()
     })
     .map_err(|err| TestCaseError::fail(format!("export failed: {err}")))?;
     let skipped = lines_named(&outcome.skipped, &path)?;

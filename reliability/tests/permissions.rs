@@ -212,6 +212,7 @@ fn the_readers_never_follow_a_link_planted_in_a_run() {
         to: Some(results.clone()),
         results_root: results.clone(),
         force: false,
+        ..basis_log::export::ExportOptions::default()
     })
     .unwrap();
     for (path, kind, _) in tree(&results) {

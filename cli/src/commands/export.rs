@@ -24,6 +24,14 @@ pub(crate) struct ExportArgs {
     /// Replace a results directory written earlier by basis-log (never any other directory).
     #[arg(long)]
     force: bool,
+    /// Export a run that has not completed (still running, killed or failed):
+    /// each file up to its last complete line as it is read.
+    #[arg(long)]
+    allow_running: bool,
+    /// Export even when events/ holds files the run's catalog does not name
+    /// (they are still copied, and listed as skipped).
+    #[arg(long)]
+    skip_unknown: bool,
 }
 
 pub(crate) fn exec(args: ExportArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
@@ -32,6 +40,8 @@ pub(crate) fn exec(args: ExportArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
         to: args.to,
         results_root: args.results,
         force: args.force,
+        allow_running: args.allow_running,
+        skip_unknown: args.skip_unknown,
     })?;
     warn_all(&outcome.skipped);
     if cx.json {

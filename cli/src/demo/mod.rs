@@ -101,6 +101,7 @@ pub fn run(options: &DemoOptions, on_tick: &mut dyn FnMut(u64)) -> Result<DemoOu
         to: Some(results_dir),
         results_root: options.results.clone(),
         force: options.force,
+        ..ExportOptions::default()
     })?;
     Ok(DemoOutcome {
         correlation_id,

@@ -11,38 +11,54 @@
 //!   report.html               the run at a glance (crate basis-report)
 //! ```
 //!
-//! The directory is built beside its final place and renamed into it at the
-//! end, so a failed export never leaves a half-written results directory, and
-//! an existing one is replaced only with `force`.
+//! The run is read through the library reader (`basis_events::reader`), each
+//! line checked by its `Checker` against the schema the run's own catalog
+//! gives, so every event type of the catalog is exported, an engine's own
+//! included. Each event's records are read once to learn the CSV's map
+//! columns and once to write CSV, Parquet and the run's typed digest, from
+//! which the summary and the report page are both computed.
+//!
+//! A run whose manifest does not say `completed` is refused unless
+//! `allow_running`: its files may still grow or rotate under the export.
+//! A file under `events/` that the catalog does not name is an error unless
+//! `skip_unknown`. The directory is built beside its final place and renamed
+//! into it at the end (see `crate::target`), so a failed export never leaves
+//! a half-written results directory.
 
 pub mod parquet_out;
 pub mod summary;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use basis_events::reader::{Checker, Problem, RawRecord, Run};
+use basis_report::{LoadBuilder, LoadedRun};
 use serde_json::Value;
 
 use crate::columns::{LayoutBuilder, csv_cell, record_shape};
 use crate::ids::{check_plain_name, check_target_path};
-use crate::read;
-use crate::run::{EventFile, Run};
 use crate::{Error, Result};
 use parquet_out::ParquetSink;
-pub use summary::{Summary, SummaryBuilder};
+pub use summary::Summary;
 
 /// What `basis-log export` is asked to do.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
     /// `logs/{cid}/{pid}` or `logs/{cid}`.
     pub run_dir: PathBuf,
     /// The results directory itself; `{results_root}/{backtest_id}` when `None`.
     pub to: Option<PathBuf>,
     pub results_root: PathBuf,
-    /// Replace an existing results directory.
+    /// Replace a results directory written earlier by basis-log.
     pub force: bool,
+    /// Export a run whose manifest does not say `completed` (still running,
+    /// killed, failed): each file up to its last complete line as it is read.
+    pub allow_running: bool,
+    /// Export even when `events/` holds files the run's catalog does not
+    /// name (they are copied, not exported, and listed in `skipped`).
+    pub skip_unknown: bool,
 }
 
 /// What the export wrote.
@@ -53,23 +69,34 @@ pub struct ExportOutcome {
     pub copied_files: usize,
     pub csv_files: Vec<PathBuf>,
     pub parquet_files: Vec<PathBuf>,
-    /// Lines left out of CSV and Parquet because they are not valid events.
+    /// Lines and entries left out of CSV and Parquet, located.
     pub skipped: Vec<String>,
     pub summary: Summary,
     /// The HTML report, `report.html`.
     pub report: PathBuf,
 }
 
-/// A line that is not a valid event, located, for the skipped list.
-fn bad_line(path: &Path, line: u64, reason: &str) -> String {
-    format!("{}:{line}: {reason}", path.display())
-}
-
 /// Runs the export.
 pub fn export(options: &ExportOptions) -> Result<ExportOutcome> {
-    let run = Run::open(&options.run_dir)?;
-    let backtest_id = run.correlation_id.clone();
+    let run = Run::open(&options.run_dir).map_err(|err| Error::NotARun {
+        path: options.run_dir.clone(),
+        reason: err.to_string(),
+    })?;
+    let backtest_id = run.correlation_id().to_owned();
     check_plain_name("backtest id", &backtest_id)?;
+    refuse_unfinished(&run, options)?;
+    if !options.skip_unknown
+        && let Some(Problem::UnknownFile { path, file }) = run
+            .problems()
+            .iter()
+            .find(|p| matches!(p, Problem::UnknownFile { .. }))
+    {
+        return Err(Error::Usage(format!(
+            "{}: `{file}` is not an event file of the run's catalog, so it cannot be exported; \
+             pass --skip-unknown to export the rest (it is still copied)",
+            path.display()
+        )));
+    }
     let target = match &options.to {
         Some(to) => to.clone(),
         None => {
@@ -77,7 +104,9 @@ pub fn export(options: &ExportOptions) -> Result<ExportOutcome> {
             options.results_root.join(&backtest_id)
         }
     };
-    let target = crate::target::results_dir(&target, &run.dirs(), options.force)?;
+    let mut run_dirs = vec![options.run_dir.clone()];
+    run_dirs.extend(run.processes().iter().map(|p| p.dir().to_owned()));
+    let target = crate::target::results_dir(&target, &run_dirs, options.force)?;
     let staging = target.staging().to_owned();
     let mut outcome = match write_results(&run, &backtest_id, &staging) {
         Ok(outcome) => outcome,
@@ -95,6 +124,29 @@ pub fn export(options: &ExportOptions) -> Result<ExportOutcome> {
     Ok(outcome)
 }
 
+/// Refuses a run that is not complete, unless asked to read it as it is.
+fn refuse_unfinished(run: &Run, options: &ExportOptions) -> Result<()> {
+    if options.allow_running {
+        return Ok(());
+    }
+    for process in run.processes() {
+        let status = match process.manifest() {
+            Some(manifest) if manifest.status == basis_events::run_dir::RunStatus::Completed => {
+                continue;
+            }
+            Some(manifest) => basis_report::status_name(manifest.status),
+            None => "unknown (no readable metadata.json)",
+        };
+        return Err(Error::Usage(format!(
+            "{}: the run is not complete (status: {status}); its files may still grow or \
+             rotate, so an export now could mix or miss lines. Export it when it has \
+             finished, or pass --allow-running to export each file up to its last complete line",
+            process.dir().display()
+        )));
+    }
+    Ok(())
+}
+
 fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutcome> {
     let logs_dir = dir.join("logs");
     let csv_dir = dir.join("csv");
@@ -104,40 +156,52 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
     }
     let copied_files = copy_logs(run, &logs_dir)?;
 
-    let mut manifest = BTreeMap::new();
-    for process in &run.processes {
-        if let Some(m) = process.manifest()? {
-            manifest.insert(process.pid.clone(), m);
-        }
-    }
-    let mut summary = SummaryBuilder::new(backtest_id, &run.correlation_id, manifest);
+    let mut loaded = LoadBuilder::new(run);
+    let mut checker = Checker::new();
     let mut csv_files = Vec::new();
     let mut parquet_files = Vec::new();
-    let mut skipped = Vec::new();
-    for event_file in run.event_files()? {
-        let Some(info) = event_file.info else {
-            skipped.push(format!(
-                "{}: no registered event writes this file; copied, not exported",
-                event_file.file
-            ));
+    let mut skipped: Vec<String> = run.problems().iter().map(ToString::to_string).collect();
+    let mut files = Vec::new();
+    let mut events: Vec<(String, String, Value)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for process in run.processes() {
+        for event in &process.catalog().events {
+            if seen.insert(event.name.clone()) {
+                events.push((event.name.clone(), event.file.clone(), event.schema.clone()));
+            }
+        }
+    }
+    let catalog_events: Vec<String> = events.iter().map(|(name, _, _)| name.clone()).collect();
+    for (name, file, schema) in &events {
+        let present = run
+            .processes()
+            .iter()
+            .any(|p| p.files().iter().any(|f| f.event() == name));
+        if !present {
             continue;
-        };
-        let stem = event_file.file.trim_end_matches(".jsonl");
+        }
+        let stem = file.trim_end_matches(".jsonl");
         let csv_path = csv_dir.join(format!("{stem}.csv"));
         let parquet_path = parquet_dir.join(format!("{stem}.parquet"));
-        let file_summary = export_file(
-            &event_file,
-            info,
-            &csv_path,
-            &parquet_path,
-            &mut summary,
+        let file_summary = export_event(
+            &EventExport {
+                run,
+                name,
+                file,
+                schema,
+                csv_path: &csv_path,
+                parquet_path: &parquet_path,
+            },
+            &mut checker,
+            &mut loaded,
             &mut skipped,
         )?;
-        summary.file(file_summary);
+        files.push(file_summary);
         csv_files.push(csv_path);
         parquet_files.push(parquet_path);
     }
-    let summary = summary.finish();
+    let loaded: LoadedRun = loaded.finish();
+    let summary = Summary::from_loaded(backtest_id, &loaded, &catalog_events, files);
     let json_path = dir.join("summary.json");
     let mut json =
         serde_json::to_string_pretty(&summary.to_json()).map_err(|source| Error::Json {
@@ -148,11 +212,10 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
     std::fs::write(&json_path, json).map_err(Error::io(&json_path))?;
     let md_path = dir.join("summary.md");
     std::fs::write(&md_path, summary.to_markdown()).map_err(Error::io(&md_path))?;
-    // The report reads the run itself, so its gaps (missing files, torn
-    // tails) are stated on the page; its headline numbers follow the same
-    // last-event rule as the summary.
+    // The page is drawn from the same digest as the summary: one pass, one
+    // definition of each figure.
     let report = dir.join(basis_report::REPORT_FILE);
-    basis_report::write_report(&run.path, &report, &basis_report::ReportOptions::default())?;
+    basis_report::write_loaded(&loaded, &report, &basis_report::ReportOptions::default())?;
     Ok(ExportOutcome {
         backtest_id: backtest_id.to_owned(),
         results_dir: dir.to_owned(),
@@ -165,12 +228,13 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
     })
 }
 
-/// Copies every file of every process directory, `events/` included, to
-/// `logs/{pid}/`. Symbolic links are not followed: a log file is a file.
+/// Copies every regular file of every process directory, `events/`
+/// included, to `logs/{pid}/`. Links and special files are never followed
+/// or opened (the reader has reported them by name).
 fn copy_logs(run: &Run, logs_dir: &Path) -> Result<usize> {
     let mut copied = 0;
-    for process in &run.processes {
-        copied += copy_tree(&process.dir, &logs_dir.join(&process.pid), 0)?;
+    for process in run.processes() {
+        copied += copy_tree(process.dir(), &logs_dir.join(process.pid().to_string()), 0)?;
     }
     Ok(copied)
 }
@@ -193,110 +257,126 @@ fn copy_tree(from: &Path, to: &Path, depth: usize) -> Result<usize> {
     Ok(copied)
 }
 
-/// The valid records of an event file, in order, with every bad line reported
-/// to `bad` (torn tails of live files reported as such).
-pub fn for_each_record(
-    event_file: &EventFile,
-    info: &'static basis_events::EventInfo,
-    mut bad: impl FnMut(&Path, u64, String, bool),
-    mut each: impl FnMut(&Path, u64, Value) -> Result<()>,
+/// One event type to export.
+struct EventExport<'a> {
+    run: &'a Run,
+    name: &'a str,
+    file: &'a str,
+    schema: &'a Value,
+    csv_path: &'a Path,
+    parquet_path: &'a Path,
+}
+
+/// The checked records of one event, with every problem handed to `bad`.
+fn for_each_record(
+    job: &EventExport<'_>,
+    checker: &mut Checker,
+    mut bad: impl FnMut(&Problem),
+    mut each: impl FnMut(&RawRecord, Value) -> Result<()>,
 ) -> Result<()> {
-    for part in &event_file.parts {
-        read::for_each_line(&part.path, |line| {
-            let verdict = line.text().and_then(|text| {
-                info.parse_line(text)
-                    .map_err(|err| format!("not a valid {}: {err}", info.name()))?;
-                serde_json::from_str::<Value>(text).map_err(|err| format!("invalid JSON: {err}"))
-            });
-            match verdict {
-                Ok(record) => each(&part.path, line.number, record),
-                Err(reason) => {
-                    bad(&part.path, line.number, reason, line.torn && part.live);
-                    Ok(())
-                }
-            }
-        })?;
+    for item in job.run.records_of(job.name) {
+        let checked = item.and_then(|record| {
+            checker.check(job.run, &record)?;
+            Ok(record)
+        });
+        match checked {
+            Ok(record) => match serde_json::from_str::<Value>(record.line()) {
+                Ok(value) => each(&record, value)?,
+                Err(err) => bad(&Problem::BadLine {
+                    position: record.position().clone(),
+                    reason: basis_events::reader::LineFault::NotJson(std::sync::Arc::new(err)),
+                }),
+            },
+            // Problems of the open come with every read; they are reported once.
+            Err(problem) if problem.position().is_none() => {}
+            Err(problem) => bad(&problem),
+        }
     }
     Ok(())
 }
 
-fn export_file(
-    event_file: &EventFile,
-    info: &'static basis_events::EventInfo,
-    csv_path: &Path,
-    parquet_path: &Path,
-    summary: &mut SummaryBuilder,
+fn export_event(
+    job: &EventExport<'_>,
+    checker: &mut Checker,
+    loaded: &mut LoadBuilder,
     skipped: &mut Vec<String>,
 ) -> Result<summary::FileSummary> {
-    // Pass 1: learn the map keys and free-form types; count the bad lines.
-    let shape = record_shape(&info.schema());
+    // Pass 1: learn the CSV's map columns and free-form types.
+    let shape = record_shape(job.schema);
     let mut layout = LayoutBuilder::new(shape.clone());
-    let mut skipped_lines = 0;
-    let mut torn_tails = 0;
     for_each_record(
-        event_file,
-        info,
-        |path, line, reason, torn| {
-            if torn {
-                torn_tails += 1;
-                skipped.push(bad_line(
-                    path,
-                    line,
-                    &format!("torn last line skipped ({reason})"),
-                ));
-            } else {
-                skipped_lines += 1;
-                skipped.push(bad_line(path, line, &reason));
-            }
-        },
-        |_, _, record| {
+        job,
+        checker,
+        |_| {},
+        |_, record| {
             layout.observe(&record);
             Ok(())
         },
     )?;
     let columns = layout.columns();
 
-    // Pass 2: write the rows.
-    let csv_file = File::create(csv_path).map_err(Error::io(csv_path))?;
+    // Pass 2: CSV, Parquet and the digest, one record at a time.
+    let csv_file = File::create(job.csv_path).map_err(Error::io(job.csv_path))?;
     let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, csv_file));
     let csv_err = |source| Error::Csv {
-        path: csv_path.to_owned(),
+        path: job.csv_path.to_owned(),
         source,
     };
     csv.write_record(columns.iter().map(|c| c.name.as_str()))
         .map_err(csv_err)?;
-    let mut parquet = ParquetSink::create(parquet_path, &shape)?;
+    let mut parquet = ParquetSink::create(job.parquet_path, &shape)?;
     let mut events = 0;
+    let mut skipped_lines = 0;
+    let mut torn_tails = 0;
+    let mut segments = BTreeSet::new();
     let mut row = Vec::with_capacity(columns.len());
+    let mut problems = Vec::new();
     for_each_record(
-        event_file,
-        info,
-        |_, _, _, _| {},
-        |path, line, record| {
-            if let Err(bad) = parquet_out::check(&shape, &record) {
+        job,
+        checker,
+        |problem| problems.push(problem.clone()),
+        |record, value| {
+            if let Err(bad) = parquet_out::check(&shape, &value) {
                 skipped_lines += 1;
-                skipped.push(bad_line(path, line, &bad.to_string()));
+                skipped.push(format!("{}: {bad}", record.position()));
                 return Ok(());
             }
+            segments.insert(record.position().path().to_owned());
             row.clear();
-            row.extend(columns.iter().map(|c| csv_cell(c.get(&record))));
+            row.extend(columns.iter().map(|c| csv_cell(c.get(&value))));
             csv.write_record(&row).map_err(csv_err)?;
-            summary.observe(&event_file.file, &record);
+            loaded.record(record);
             events += 1;
-            parquet.push(record)?.map_err(|bad| Error::BadLine {
-                path: path.to_owned(),
-                line,
+            parquet.push(value)?.map_err(|bad| Error::BadLine {
+                path: record.position().path().to_owned(),
+                line: record.position().line(),
                 reason: bad.to_string(),
             })
         },
     )?;
-    csv.flush().map_err(Error::io(csv_path))?;
+    for problem in &problems {
+        match problem {
+            Problem::TornTail { .. } => torn_tails += 1,
+            _ => skipped_lines += 1,
+        }
+        skipped.push(problem.to_string());
+        loaded.problem(problem);
+    }
+    csv.flush().map_err(Error::io(job.csv_path))?;
     parquet.finish()?;
+    let segment_count = job
+        .run
+        .processes()
+        .iter()
+        .flat_map(|p| p.files())
+        .filter(|f| f.event() == job.name)
+        .map(|f| f.segments().len())
+        .sum();
     Ok(summary::FileSummary {
-        file: event_file.file.clone(),
-        event: Some(info.name().to_owned()),
+        file: job.file.to_owned(),
+        event: Some(job.name.to_owned()),
         events,
-        segments: event_file.parts.len(),
+        segments: segment_count,
         skipped_lines,
         torn_tails,
     })

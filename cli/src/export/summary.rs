@@ -20,6 +20,12 @@ pub struct Failure {
     pub venue: String,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// Which attempt of its operation this was, from 1.
+    pub attempt: u32,
+    /// How many attempts the operation had.
+    pub attempts: u32,
+    /// The operation's outcome: the status of its last attempt.
+    pub outcome: String,
 }
 
 /// One system error.
@@ -51,14 +57,21 @@ pub struct RolledBackGroup {
     pub total_duration_ms: f64,
 }
 
-/// Operations counted.
+/// Operations counted: an operation is one operation id, each of its
+/// events an attempt, its outcome the status of its last attempt.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Operations {
+    /// Distinct operation ids.
     pub total: u64,
-    /// `{"supply": {"confirmed": 5, "failed": 1}}`.
+    /// OperationExecutionEvent lines.
+    pub attempts: u64,
+    /// Operations per type and outcome: `{"supply": {"confirmed": 5}}`.
     pub by_type: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Operations per outcome.
     pub by_status: BTreeMap<String, u64>,
-    /// Tight-loop cycles that needed at least one retry.
+    /// Attempts per status.
+    pub attempts_by_status: BTreeMap<String, u64>,
+    /// Operations with more than one attempt.
     pub retried: u64,
 }
 
@@ -115,6 +128,12 @@ pub struct Summary {
     pub backtest_id: String,
     pub correlation_id: String,
     pub generated_by: String,
+    /// Whether every process's manifest says the run completed.
+    pub complete: bool,
+    /// `completed`, or `not complete (…)` with each process's status.
+    pub status: String,
+    /// What could not be read, as the report's data notes state it.
+    pub gaps: Vec<String>,
     /// The run manifest of each process (`metadata.json`), by pid.
     pub manifest: BTreeMap<String, Value>,
     pub strategy: Option<String>,
@@ -134,266 +153,206 @@ pub struct Summary {
     pub pnl: Option<Pnl>,
     /// Total P&L over the initial capital, when both are known.
     pub total_return: Option<f64>,
+    /// The largest fall of total value from its running peak, as a fraction.
+    pub max_drawdown: Option<f64>,
     /// Health checks per overall status.
     pub health_checks: BTreeMap<String, u64>,
 }
 
-/// Builds a [`Summary`] one record at a time.
-#[derive(Debug)]
-pub struct SummaryBuilder {
-    summary: Summary,
-    last_position: Option<String>,
-}
-
-fn text(record: &Value, key: &str) -> Option<String> {
-    match record.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    }
-}
-
-fn timestamp(record: &Value) -> String {
-    text(record, "timestamp").unwrap_or_default()
-}
-
-impl SummaryBuilder {
-    /// An empty summary of the run `correlation_id`, exported as `backtest_id`.
-    pub fn new(backtest_id: &str, correlation_id: &str, manifest: BTreeMap<String, Value>) -> Self {
-        let first = manifest.values().next();
-        let strategy = first.and_then(|m| text(m, "mode"));
-        let initial_capital = first.and_then(|m| m.get("initial_capital")?.as_f64());
-        let mut events_per_type = BTreeMap::new();
-        if let Ok(events) = basis_events::registered_events() {
-            for event in events {
-                events_per_type.insert(event.name().to_owned(), 0);
-            }
+impl Summary {
+    /// The summary of a run read into `loaded` (its digest built in the
+    /// export's one pass), exported as `backtest_id`; `files` says how each
+    /// event file went. Every figure comes from the digest, whose module
+    /// docs define each one (`basis_report::digest`), so the summary and the
+    /// report page state the same numbers.
+    pub fn from_loaded(
+        backtest_id: &str,
+        loaded: &basis_report::LoadedRun,
+        catalog_events: &[String],
+        files: Vec<FileSummary>,
+    ) -> Summary {
+        let digest = &loaded.digest;
+        let manifest: BTreeMap<String, Value> = loaded
+            .manifests
+            .iter()
+            .map(|(pid, m)| (pid.clone(), serde_json::to_value(m).unwrap_or(Value::Null)))
+            .collect();
+        let first = loaded.manifests.first().map(|(_, m)| m);
+        let mut events_per_type: BTreeMap<String, u64> = catalog_events
+            .iter()
+            .map(|name| (name.clone(), 0))
+            .collect();
+        for (name, count) in digest.events_per_type() {
+            events_per_type.insert(name.clone(), count.events);
         }
+        let time =
+            |t: basis_report::digest::Time| basis_events::EngineTime::from_utc(t).to_string();
+        let operations = digest.operations();
         let mut errors = Errors::default();
         for severity in SEVERITIES {
             errors.by_severity.insert(severity.to_owned(), 0);
         }
-        SummaryBuilder {
-            summary: Summary {
-                backtest_id: backtest_id.to_owned(),
-                correlation_id: correlation_id.to_owned(),
-                generated_by: format!("basis-log {}", env!("CARGO_PKG_VERSION")),
-                manifest,
-                strategy,
-                initial_capital,
-                time_range: TimeRange::default(),
-                total_events: 0,
-                events_per_type,
-                files: Vec::new(),
-                operations: Operations::default(),
-                failures: Vec::new(),
-                errors,
-                reconciliation_failures: Vec::new(),
-                atomic_groups: AtomicGroups::default(),
-                final_total_value_usd: None,
-                final_positions: None,
-                pnl: None,
-                total_return: None,
-                health_checks: BTreeMap::new(),
-            },
-            last_position: None,
-        }
-    }
-
-    /// Records how an event file went.
-    pub fn file(&mut self, file: FileSummary) {
-        if let Some(event) = &file.event {
-            *self
-                .summary
-                .events_per_type
-                .entry(event.clone())
-                .or_default() += file.events;
-        }
-        self.summary.total_events += file.events;
-        self.summary.files.push(file);
-    }
-
-    /// Takes one valid record of `file` into account.
-    pub fn observe(&mut self, file: &str, record: &Value) {
-        let ts = timestamp(record);
-        let range = &mut self.summary.time_range;
-        if range.start.as_ref().is_none_or(|s| ts < *s) {
-            range.start = Some(ts.clone());
-        }
-        if range.end.as_ref().is_none_or(|e| ts > *e) {
-            range.end = Some(ts.clone());
-        }
-        match file {
-            "operation_executions.jsonl" => self.operation(record, ts),
-            "system_errors.jsonl" => self.error(record, ts),
-            "reconciliation.jsonl" => self.reconciliation(file, record, ts),
-            "tight_loop.jsonl" => {
-                if record
-                    .get("retry_count")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0)
-                    > 0
-                {
-                    self.summary.operations.retried += 1;
-                }
-                if record.get("reconciliation_success") == Some(&Value::Bool(false))
-                    && record.get("execution_success") == Some(&Value::Bool(true))
-                {
-                    self.summary
-                        .reconciliation_failures
-                        .push(ReconciliationFailure {
-                            timestamp: ts,
-                            source: file.to_owned(),
-                            reconciliation_type: None,
-                            operation_id: text(record, "operation_id"),
-                        });
-                }
-            }
-            "atomic_groups.jsonl" => {
-                let groups = &mut self.summary.atomic_groups;
-                groups.total += 1;
-                if record.get("rollback_occurred") == Some(&Value::Bool(true)) {
-                    groups.rolled_back += 1;
-                    groups.rolled_back_groups.push(RolledBackGroup {
-                        timestamp: ts,
-                        atomic_group_id: text(record, "atomic_group_id").unwrap_or_default(),
-                        operation_ids: record
-                            .get("operation_ids")
-                            .and_then(Value::as_array)
-                            .map(|ids| {
-                                ids.iter()
-                                    .filter_map(|v| v.as_str().map(str::to_owned))
-                                    .collect()
-                            })
-                            .unwrap_or_default(),
-                        total_duration_ms: record
-                            .get("total_duration_ms")
-                            .and_then(Value::as_f64)
-                            .unwrap_or(0.0),
-                    });
-                }
-            }
-            "positions.jsonl" => self.position(record, ts),
-            "pnl_calculations.jsonl" => self.pnl(record, ts),
-            "health_status.jsonl" => {
-                if let Some(status) = text(record, "overall_status") {
-                    *self.summary.health_checks.entry(status).or_default() += 1;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn reconciliation(&mut self, file: &str, record: &Value, ts: String) {
-        if record.get("reconciliation_success") == Some(&Value::Bool(false)) {
-            self.summary
-                .reconciliation_failures
-                .push(ReconciliationFailure {
-                    timestamp: ts,
-                    source: file.to_owned(),
-                    reconciliation_type: text(record, "reconciliation_type"),
-                    operation_id: record.get("metadata").and_then(|m| text(m, "operation_id")),
-                });
-        }
-    }
-
-    // The latest snapshot on the engine clock; ties go to the later line.
-    fn position(&mut self, record: &Value, ts: String) {
-        if self.last_position.as_ref().is_some_and(|last| ts < *last) {
-            return;
-        }
-        self.summary.final_total_value_usd = record.get("total_value_usd").and_then(Value::as_f64);
-        self.summary.final_positions =
-            record.get("positions").and_then(Value::as_object).map(|p| {
-                p.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
-                    .collect()
+        for row in &digest.errors {
+            errors.total += 1;
+            *errors
+                .by_severity
+                .entry(row.severity.to_string())
+                .or_default() += 1;
+            *errors.by_code.entry(row.error_code.clone()).or_default() += 1;
+            errors.list.push(ErrorEntry {
+                timestamp: time(row.time),
+                error_code: row.error_code.clone(),
+                severity: row.severity.to_string(),
+                component: row.component.to_string(),
+                error_message: row.error_message.clone(),
             });
-        self.last_position = Some(ts);
-    }
-
-    fn pnl(&mut self, record: &Value, ts: String) {
-        if self.summary.pnl.as_ref().is_some_and(|p| ts < p.timestamp) {
-            return;
         }
-        let number = |key: &str| record.get(key).and_then(Value::as_f64).unwrap_or(0.0);
-        self.summary.pnl = Some(Pnl {
-            total_pnl_usd: number("total_pnl_usd"),
-            total_pnl_share_class: number("total_pnl_share_class"),
-            attribution: record
-                .get("pnl_attribution")
-                .and_then(Value::as_object)
+        let rolled_back_groups: Vec<RolledBackGroup> = digest
+            .atomic_groups
+            .iter()
+            .filter(|g| g.rollback_occurred)
+            .map(|g| RolledBackGroup {
+                timestamp: time(g.time),
+                atomic_group_id: g.atomic_group_id.clone(),
+                operation_ids: g.operation_ids.clone(),
+                total_duration_ms: g.total_duration_ms,
+            })
+            .collect();
+        let pnl = digest.last_pnl.as_ref().map(|last| Pnl {
+            timestamp: digest
+                .total_pnl()
+                .map(|row| time(row.time))
+                .unwrap_or_default(),
+            total_pnl_usd: last.total_pnl_usd,
+            total_pnl_share_class: last.total_pnl_share_class,
+            attribution: serde_json::to_value(&last.pnl_attribution)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
                 .map(|a| {
-                    a.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+                    a.into_iter()
+                        .filter_map(|(k, v)| Some((k, v.as_f64()?)))
                         .collect()
                 })
                 .unwrap_or_default(),
-            period_start: text(record, "period_start"),
-            period_end: text(record, "period_end"),
-            timestamp: ts,
+            period_start: Some(last.period_start.to_string()),
+            period_end: Some(last.period_end.to_string()),
         });
-    }
-
-    fn operation(&mut self, record: &Value, ts: String) {
-        let ops = &mut self.summary.operations;
-        let op_type = text(record, "operation_type").unwrap_or_default();
-        let status = text(record, "status").unwrap_or_default();
-        ops.total += 1;
-        *ops.by_status.entry(status.clone()).or_default() += 1;
-        *ops.by_type
-            .entry(op_type.clone())
-            .or_default()
-            .entry(status.clone())
-            .or_default() += 1;
-        if status == "failed" {
-            self.summary.failures.push(Failure {
-                timestamp: ts,
-                operation_id: text(record, "operation_id").unwrap_or_default(),
-                operation_type: op_type,
-                venue: text(record, "venue").unwrap_or_default(),
-                error_code: text(record, "error_code"),
-                error_message: text(record, "error_message"),
-            });
-        }
-    }
-
-    fn error(&mut self, record: &Value, ts: String) {
-        let errors = &mut self.summary.errors;
-        let severity = text(record, "severity").unwrap_or_default();
-        let code = text(record, "error_code").unwrap_or_default();
-        errors.total += 1;
-        *errors.by_severity.entry(severity.clone()).or_default() += 1;
-        *errors.by_code.entry(code.clone()).or_default() += 1;
-        errors.list.push(ErrorEntry {
-            timestamp: ts,
-            error_code: code,
-            severity,
-            component: text(record, "component").unwrap_or_default(),
-            error_message: text(record, "error_message").unwrap_or_default(),
-        });
-    }
-
-    /// The finished summary, lists in time order.
-    pub fn finish(mut self) -> Summary {
-        let s = &mut self.summary;
-        s.failures.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
-        s.errors.list.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
-        s.reconciliation_failures
-            .sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
-        s.atomic_groups
-            .rolled_back_groups
-            .sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
-        s.total_return = match (&s.pnl, s.initial_capital) {
+        let initial_capital = first.map(|m| m.initial_capital);
+        let total_return = match (&pnl, initial_capital) {
             (Some(pnl), Some(capital)) if capital > 0.0 => Some(pnl.total_pnl_usd / capital),
             _ => None,
         };
-        self.summary
+        let mut health_checks = BTreeMap::new();
+        for row in &digest.health {
+            *health_checks
+                .entry(row.overall_status.to_string())
+                .or_default() += 1;
+        }
+        let complete = loaded.is_complete();
+        let status = if complete {
+            "completed".to_owned()
+        } else {
+            let statuses: Vec<String> = loaded
+                .processes
+                .iter()
+                .map(|pid| {
+                    let status = loaded
+                        .manifests
+                        .iter()
+                        .find(|(p, _)| p == pid)
+                        .map_or("unknown (no metadata.json)", |(_, m)| {
+                            basis_report::status_name(m.status)
+                        });
+                    format!("process {pid}: {status}")
+                })
+                .collect();
+            format!("not complete ({})", statuses.join("; "))
+        };
+        Summary {
+            backtest_id: backtest_id.to_owned(),
+            correlation_id: loaded.correlation_id.clone(),
+            generated_by: format!("basis-log {}", env!("CARGO_PKG_VERSION")),
+            complete,
+            status,
+            gaps: loaded.gaps.iter().map(ToString::to_string).collect(),
+            manifest,
+            strategy: first.map(|m| m.mode.clone()),
+            initial_capital,
+            time_range: TimeRange {
+                start: digest.time_range().map(|(start, _)| time(start)),
+                end: digest.time_range().map(|(_, end)| time(end)),
+            },
+            total_events: digest.total_events(),
+            events_per_type,
+            files,
+            operations: Operations {
+                total: operations.operations,
+                attempts: operations.attempts,
+                by_type: operations.by_type,
+                by_status: operations.by_outcome,
+                attempts_by_status: operations.attempts_by_status,
+                retried: operations.retried,
+            },
+            failures: digest
+                .failures()
+                .into_iter()
+                .map(|f| Failure {
+                    timestamp: time(f.time),
+                    operation_id: f.operation_id,
+                    operation_type: f.operation_type.to_owned(),
+                    venue: f.venue,
+                    error_code: f.error_code,
+                    error_message: f.error_message,
+                    attempt: f.attempt,
+                    attempts: f.attempts,
+                    outcome: f.outcome.to_owned(),
+                })
+                .collect(),
+            errors,
+            reconciliation_failures: digest
+                .reconciliation_failure_rows
+                .iter()
+                .map(|r| ReconciliationFailure {
+                    timestamp: time(r.time),
+                    source: r.event.to_owned(),
+                    reconciliation_type: r.reconciliation_type.clone(),
+                    operation_id: r.operation_id.clone(),
+                })
+                .collect(),
+            atomic_groups: AtomicGroups {
+                total: digest.atomic_groups.len() as u64,
+                rolled_back: rolled_back_groups.len() as u64,
+                rolled_back_groups,
+            },
+            final_total_value_usd: digest.final_total_value(),
+            final_positions: digest.final_positions.clone(),
+            pnl,
+            total_return,
+            max_drawdown: digest.max_drawdown(),
+            health_checks,
+        }
     }
 }
 
+/// Text for a Markdown table cell: HTML has no effect (`<`, `>` and `&` as
+/// entities), `|` does not end the cell, a newline does not end the row,
+/// and a backtick cannot open a code span.
 fn md_escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn opt(value: Option<&str>) -> &str {
@@ -409,10 +368,19 @@ impl Summary {
     /// The summary as Markdown.
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
-        let _ = writeln!(md, "# Backtest `{}`\n", self.backtest_id);
+        let _ = writeln!(md, "# Backtest {}\n", md_escape(&self.backtest_id));
         let _ = writeln!(md, "| | |\n|---|---|");
-        let _ = writeln!(md, "| correlation id | `{}` |", self.correlation_id);
-        let _ = writeln!(md, "| strategy | {} |", opt(self.strategy.as_deref()));
+        let _ = writeln!(
+            md,
+            "| correlation id | {} |",
+            md_escape(&self.correlation_id)
+        );
+        let _ = writeln!(md, "| status | {} |", md_escape(&self.status));
+        let _ = writeln!(
+            md,
+            "| strategy | {} |",
+            md_escape(opt(self.strategy.as_deref()))
+        );
         if let Some(capital) = self.initial_capital {
             let _ = writeln!(md, "| initial capital | {capital:.2} |");
         }
@@ -441,7 +409,13 @@ impl Summary {
 
         let _ = writeln!(md, "\n## Events per type\n\n| event | events |\n|---|---:|");
         for (event, count) in &self.events_per_type {
-            let _ = writeln!(md, "| {event} | {count} |");
+            let _ = writeln!(md, "| {} | {count} |", md_escape(event));
+        }
+        if !self.gaps.is_empty() {
+            let _ = writeln!(md, "\n## Data notes\n");
+            for gap in &self.gaps {
+                let _ = writeln!(md, "- {}", md_escape(gap));
+            }
         }
         let skipped: u64 = self.files.iter().map(|f| f.skipped_lines).sum();
         let torn: u64 = self.files.iter().map(|f| f.torn_tails).sum();
@@ -464,7 +438,7 @@ impl Summary {
         }
         let _ = writeln!(md, "---:|");
         for (op, by_status) in &self.operations.by_type {
-            let _ = write!(md, "| {op} |");
+            let _ = write!(md, "| {} |", md_escape(op));
             for status in &statuses {
                 let _ = write!(md, " {} |", by_status.get(*status).copied().unwrap_or(0));
             }
@@ -472,8 +446,8 @@ impl Summary {
         }
         let _ = writeln!(
             md,
-            "\n{} operation(s) in total; {} tight-loop cycle(s) needed a retry.",
-            self.operations.total, self.operations.retried
+            "\n{} operation(s) in {} attempt(s); {} operation(s) needed more than one attempt.",
+            self.operations.total, self.operations.attempts, self.operations.retried
         );
 
         let _ = writeln!(md, "\n## Failures\n");
@@ -482,17 +456,20 @@ impl Summary {
         } else {
             let _ = writeln!(
                 md,
-                "| time | operation | type | venue | error code | message |\n|---|---|---|---|---|---|"
+                "| time | operation | attempt | outcome | type | venue | error code | message |\n|---|---|---|---|---|---|---|---|"
             );
             for f in &self.failures {
                 let _ = writeln!(
                     md,
-                    "| {} | `{}` | {} | {} | {} | {} |",
+                    "| {} | {} | {} of {} | {} | {} | {} | {} | {} |",
                     f.timestamp,
-                    f.operation_id,
+                    md_escape(&f.operation_id),
+                    f.attempt,
+                    f.attempts,
+                    f.outcome,
                     f.operation_type,
-                    f.venue,
-                    opt(f.error_code.as_deref()),
+                    md_escape(&f.venue),
+                    md_escape(opt(f.error_code.as_deref())),
                     md_escape(opt(f.error_message.as_deref()))
                 );
             }
@@ -515,9 +492,9 @@ impl Summary {
                     md,
                     "| {} | {} | {} | {} | {} |",
                     e.timestamp,
-                    e.error_code,
+                    md_escape(&e.error_code),
                     e.severity,
-                    e.component,
+                    md_escape(&e.component),
                     md_escape(&e.error_message)
                 );
             }
@@ -537,8 +514,8 @@ impl Summary {
                     "| {} | {} | {} | {} |",
                     r.timestamp,
                     r.source,
-                    opt(r.reconciliation_type.as_deref()),
-                    opt(r.operation_id.as_deref())
+                    md_escape(opt(r.reconciliation_type.as_deref())),
+                    md_escape(opt(r.operation_id.as_deref()))
                 );
             }
         }
@@ -553,10 +530,10 @@ impl Summary {
             for g in &self.atomic_groups.rolled_back_groups {
                 let _ = writeln!(
                     md,
-                    "| {} | `{}` | {} |",
+                    "| {} | {} | {} |",
                     g.timestamp,
-                    g.atomic_group_id,
-                    g.operation_ids.join(", ")
+                    md_escape(&g.atomic_group_id),
+                    md_escape(&g.operation_ids.join(", "))
                 );
             }
         }
@@ -566,7 +543,7 @@ impl Summary {
             Some(positions) => {
                 let _ = writeln!(md, "| position | amount |\n|---|---:|");
                 for (key, amount) in positions {
-                    let _ = writeln!(md, "| `{key}` | {amount:.6} |");
+                    let _ = writeln!(md, "| {} | {amount:.6} |", md_escape(key));
                 }
                 if let Some(value) = self.final_total_value_usd {
                     let _ = writeln!(md, "| **total value (USD)** | **{value:.6}** |");

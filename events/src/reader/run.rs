@@ -159,9 +159,9 @@ pub enum OpenError {
         source: io::Error,
     },
     /// The running binary's own catalog, needed for a run without
-    /// `catalog.json`, has two events on one name or file.
+    /// `catalog.json`, declares two events, components or codes alike.
     #[error("the catalog of this binary is invalid: {0}")]
-    Catalog(#[from] crate::DuplicateEvent),
+    Catalog(#[from] crate::model::run_catalog::DuplicateDeclaration),
 }
 
 /// Something the reader wants the user to know that is not a problem of

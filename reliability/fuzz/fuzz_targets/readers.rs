@@ -83,6 +83,7 @@ fuzz_target!(|data: &[u8]| {
         to: Some(out.clone()),
         results_root: out,
         force: true,
+        ..ExportOptions::default()
     })
     .expect("export");
 });
