@@ -72,7 +72,9 @@ mod config;
 mod error;
 mod finite;
 mod live;
+mod queue;
 mod rotate;
+mod worker;
 mod writer;
 
 use std::cell::RefCell;
@@ -89,7 +91,7 @@ pub use writer::FileCounts;
 
 pub(crate) use buffer::Slot;
 pub(crate) use finite::check_finite;
-use writer::Render;
+use queue::Render;
 pub(crate) use writer::Writer;
 
 use crate::clock::{EngineClock, Stamp};
