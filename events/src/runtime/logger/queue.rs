@@ -6,6 +6,7 @@
 //! neither side imports the other through it.
 
 use std::collections::VecDeque;
+use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -21,14 +22,41 @@ pub(crate) trait Render: Send {
     /// The event's name, for errors.
     fn name(&self) -> &'static str;
     /// Writes the whole line, `\n` included, into `line`; `tail` is the
-    /// writer's envelope tail.
-    fn render(&self, tail: &[u8], line: &mut Vec<u8>) -> Result<(), LogError>;
+    /// writer's envelope tail, and `seq`, when given, follows it. Returns
+    /// where in `line` the `seq` field goes (just after `tail`), so a line
+    /// rendered without one can get it later ([`insert_seq`]).
+    fn render(&self, tail: &[u8], seq: Option<u64>, line: &mut Vec<u8>) -> Result<usize, LogError>;
+}
+
+/// Appends `,"seq":N`: the envelope's last field.
+pub(crate) fn write_seq(line: &mut Vec<u8>, seq: u64) {
+    // Writing into a Vec cannot fail.
+    let _ = write!(line, ",\"seq\":{seq}");
+}
+
+/// Puts `,"seq":N` into `line` (rendered without one) at `at`, where
+/// [`Render::render`] said it goes.
+pub(crate) fn insert_seq(line: &mut Vec<u8>, at: usize, seq: u64) {
+    let mut field = [0u8; 32];
+    let mut cursor = &mut field[..];
+    // `,"seq":` and at most 20 digits fit in 32 bytes.
+    let _ = write!(cursor, ",\"seq\":{seq}");
+    let len = 32 - cursor.len();
+    line.splice(at..at, field[..len].iter().copied());
 }
 
 pub(super) enum Msg {
-    Line(Box<dyn Render>),
-    /// A line the caller serialized itself, for the file of this index.
-    Rendered(usize, Vec<u8>),
+    /// An event for the writer thread to render, with the seq it got when
+    /// it was queued.
+    Line(u64, Box<dyn Render>),
+    /// A line the caller serialized itself, without its seq, which goes at
+    /// `seq_at`.
+    Rendered {
+        slot: usize,
+        line: Vec<u8>,
+        seq_at: usize,
+        seq: u64,
+    },
     Flush(mpsc::SyncSender<Result<(), LogError>>),
     Stop,
 }
@@ -58,6 +86,10 @@ pub(super) struct Queue {
 
 struct QueueState {
     items: VecDeque<Msg>,
+    /// The seq the next queued event gets. Kept under the queue's lock, so
+    /// queue order and seq order are one order: the writer thread renders
+    /// in queue order, and each file's lines come out with increasing seqs.
+    next_seq: u64,
     writer_waiting: bool,
     /// Set by `wake`: a direct caller filled a batch.
     woken: bool,
@@ -68,6 +100,7 @@ impl Queue {
         Queue {
             state: Mutex::new(QueueState {
                 items: VecDeque::with_capacity(capacity.min(1 << 16)),
+                next_seq: 1,
                 writer_waiting: false,
                 woken: false,
             }),
@@ -94,6 +127,13 @@ impl Queue {
             }
         }
         let urgent = matches!(msg, Msg::Flush(_) | Msg::Stop);
+        let mut msg = msg;
+        // Only an event that is queued takes a seq: a refused one leaves no
+        // gap.
+        if let Msg::Line(seq, _) | Msg::Rendered { seq, .. } = &mut msg {
+            *seq = state.next_seq;
+            state.next_seq += 1;
+        }
         state.items.push_back(msg);
         self.backlog.store(state.items.len(), Ordering::Relaxed);
         if state.writer_waiting && (urgent || state.items.len() >= WAKE_BACKLOG.min(self.capacity))
@@ -102,6 +142,27 @@ impl Queue {
             self.not_empty.notify_one();
         }
         Ok(())
+    }
+
+    /// Runs `write` with the next seq, under the queue's lock (no event can
+    /// be queued meanwhile); the seq is used up only if `write` succeeds, so
+    /// a refused event leaves no gap. For events written by their caller.
+    pub(super) fn with_next_seq<R>(
+        &self,
+        write: impl FnOnce(u64) -> Result<R, LogError>,
+    ) -> Result<R, LogError> {
+        let mut state = self.state.lock();
+        let result = write(state.next_seq);
+        if result.is_ok() {
+            state.next_seq += 1;
+        }
+        result
+    }
+
+    /// Makes `next` the seq of the next event (a logger resuming a
+    /// directory written before).
+    pub(super) fn set_next_seq(&self, next: u64) {
+        self.state.lock().next_seq = next;
     }
 
     /// Tells a waiting writer to look at the files now.

@@ -17,7 +17,7 @@ use parking_lot::{Mutex, RwLock};
 use super::buffer::{Due, Pushed, Slot};
 use super::config::{Durability, LoggerConfig};
 use super::error::{ErrorReporter, LogError};
-use super::queue::{Msg, Queue, Render};
+use super::queue::{Msg, Queue, Render, insert_seq};
 use super::writer::{LINE_POOL, Writer};
 
 impl Writer {
@@ -39,6 +39,7 @@ impl Writer {
             closed: AtomicBool::new(false),
             inflight: AtomicUsize::new(0),
             queue,
+            line_seq: Mutex::new(1),
             thread: Mutex::new(None),
             thread_id: OnceLock::new(),
             envelope_tail: envelope_tail.into_boxed_slice(),
@@ -60,11 +61,14 @@ impl Writer {
 
     /// Serializes one queued line into its file's batch; writes the batch
     /// when full.
-    fn render_queued(&self, queued: &dyn Render, slot: &Slot, line: &mut Vec<u8>) {
+    ///
+    /// An event whose `Serialize` fails here was accepted by `emit` and got
+    /// its seq; it is counted as lost, and readers see the gap it leaves.
+    fn render_queued(&self, queued: &dyn Render, seq: u64, slot: &Slot, line: &mut Vec<u8>) {
         line.clear();
         // A panicking Serialize impl must not take the writer thread down.
         let rendered = catch_unwind(AssertUnwindSafe(|| {
-            queued.render(&self.envelope_tail, line)
+            queued.render(&self.envelope_tail, Some(seq), line)
         }))
         .unwrap_or_else(|_| {
             Err(LogError::Serialize {
@@ -151,12 +155,18 @@ fn run_worker(writer: &Writer) {
         queue.take(&mut batch, sleep);
         for msg in batch.drain(..) {
             match msg {
-                Msg::Line(queued) => {
+                Msg::Line(seq, queued) => {
                     if let Some(slot) = slot(queued.slot()) {
-                        writer.render_queued(&*queued, &slot, &mut line);
+                        writer.render_queued(&*queued, seq, &slot, &mut line);
                     }
                 }
-                Msg::Rendered(index, rendered) => {
+                Msg::Rendered {
+                    slot: index,
+                    line: mut rendered,
+                    seq_at,
+                    seq,
+                } => {
+                    insert_seq(&mut rendered, seq_at, seq);
                     if let Some(slot) = slot(index) {
                         writer.append_rendered(&slot, &rendered);
                     }

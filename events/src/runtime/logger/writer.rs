@@ -36,7 +36,7 @@ use super::buffer::{Pending, Pushed, Slot};
 use super::config::{Durability, LoggerConfig};
 use super::error::{ErrorCounts, ErrorKind, ErrorReporter, LogError};
 use super::live::Flushable;
-use super::queue::{Msg, Queue, Render};
+use super::queue::{Msg, Queue, Render, insert_seq};
 use super::rotate::FileState;
 
 pub(crate) struct Writer {
@@ -49,6 +49,9 @@ pub(crate) struct Writer {
     /// the writer, so a line is either refused or written.
     pub(super) inflight: AtomicUsize,
     pub(super) queue: Option<Queue>,
+    /// The next seq in line mode, where there is no queue to keep it; held
+    /// while an event is written.
+    pub(super) line_seq: Mutex<u64>,
     pub(super) thread: Mutex<Option<JoinHandle<()>>>,
     pub(super) thread_id: OnceLock<ThreadId>,
     /// Bytes every queued line carries after its timestamps
@@ -125,7 +128,7 @@ impl Writer {
 
     /// Hands a line to the writer thread; waits while the queue is full.
     pub(crate) fn enqueue(&self, line: Box<dyn Render>) -> Result<(), LogError> {
-        self.enqueue_msg(Msg::Line(line), None)
+        self.enqueue_msg(Msg::Line(0, line), None)
     }
 
     /// Queues `msg` unless the writer is shut down; waits while the queue
@@ -164,10 +167,93 @@ impl Writer {
             .unwrap_or_else(|| Vec::with_capacity(512))
     }
 
-    /// Hands a line the caller serialized to the writer thread, in queue
-    /// order with the other lines; waits while the queue is full.
-    pub(crate) fn enqueue_rendered(&self, slot: usize, line: Vec<u8>) -> Result<(), LogError> {
-        self.enqueue_msg(Msg::Rendered(slot, line), None)
+    /// Hands a line the caller serialized (without its seq, which goes at
+    /// `seq_at`) to the writer thread, in queue order with the other lines;
+    /// waits while the queue is full. The seq is taken as it is queued.
+    pub(crate) fn enqueue_rendered(
+        &self,
+        slot: usize,
+        line: Vec<u8>,
+        seq_at: usize,
+    ) -> Result<(), LogError> {
+        let msg = Msg::Rendered {
+            slot,
+            line,
+            seq_at,
+            seq: 0,
+        };
+        self.enqueue_msg(msg, None)
+    }
+
+    /// Runs `write` with the next seq, under the lock that orders events
+    /// (the queue's, or in line mode the writer's own); the seq is used up
+    /// only if `write` succeeds.
+    fn with_next_seq(
+        &self,
+        write: impl FnOnce(u64) -> Result<(), LogError>,
+    ) -> Result<(), LogError> {
+        match &self.queue {
+            Some(queue) => queue.with_next_seq(write),
+            None => {
+                let mut next = self.line_seq.lock();
+                write(*next)?;
+                *next += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes `next` the seq of the next event: a logger started on a
+    /// directory that already has events continues their numbering.
+    pub(crate) fn set_next_seq(&self, next: u64) {
+        match &self.queue {
+            Some(queue) => queue.set_next_seq(next),
+            None => *self.line_seq.lock() = next,
+        }
+    }
+
+    /// Writes one event's line (rendered without its seq, which goes at
+    /// `seq_at`) before returning, whatever the mode: line mode, and the
+    /// event types written immediately (`LoggerConfig::immediate`). The
+    /// file's buffered lines, if any, are written first, and the seq is
+    /// taken under the file's lock, so the file's seqs keep increasing; it
+    /// is used up only if the write succeeds (a refused event leaves no
+    /// gap). In durable mode the line is also synced.
+    pub(crate) fn write_event_now(
+        &self,
+        slot: &Slot,
+        line: &mut Vec<u8>,
+        seq_at: usize,
+    ) -> Result<(), LogError> {
+        let mut file = slot.file.lock();
+        // Checked under the file lock: shutdown takes it after closing.
+        if self.is_closed() {
+            return Err(LogError::Shutdown);
+        }
+        if slot.pending.lock().ready(true) > 0
+            && let Err(error) = self.drain_locked(slot, &mut file, true)
+        {
+            self.defer(slot, error);
+        }
+        self.with_next_seq(|seq| {
+            insert_seq(line, seq_at, seq);
+            // A failed write leaves no partial line (the file is cut back),
+            // so the seq is free for the next event.
+            let outcome = file
+                .write_lines(line, &self.config)
+                .map_err(|(_, err)| err)?;
+            slot.written.fetch_add(1, Ordering::Relaxed);
+            if outcome.reopened {
+                self.report_reopened(slot);
+            }
+            Ok(())
+        })?;
+        // After the seq is used up: the line is in the file even if the sync
+        // fails, and its seq must not be given again.
+        if self.config.durability == Durability::Durable {
+            file.sync()?;
+        }
+        Ok(())
     }
 
     /// Appends one line (ending in `\n`) serialized by the caller: buffered,
