@@ -456,6 +456,11 @@ impl DomainEventLoggerBuilder {
     }
 }
 
+/// The longest event file name, in bytes: the limit `#[domain_event]` and
+/// the correlation ids share, well under every file system's 255, so a
+/// rotated segment's longer name (`name.N.jsonl`) still fits.
+pub(crate) const MAX_EVENT_FILE_BYTES: usize = 128;
+
 /// Why `file` is not a plain file name that stays in `events/`, if it is not.
 fn file_name_problem(file: &str) -> Option<&'static str> {
     if file.is_empty() {
@@ -466,8 +471,8 @@ fn file_name_problem(file: &str) -> Option<&'static str> {
         Some("it contains a path separator")
     } else if file.chars().any(char::is_control) {
         Some("it contains a control character")
-    } else if file.len() > 255 {
-        Some("it is longer than 255 bytes")
+    } else if file.len() > MAX_EVENT_FILE_BYTES {
+        Some("it is longer than 128 bytes")
     } else {
         None
     }
