@@ -231,11 +231,11 @@ fn main() -> ExitCode {
                 }
             }
             let mut lost = 0;
-            for result in [logger.flush().err(), logger.shutdown().err()] {
-                if let Some(err) = result {
-                    lost += err.lost_events();
-                    say(&format!("X {:?} {err}", err.kind()));
-                }
+            let flushed = logger.flush().err();
+            let shut = logger.shutdown().err();
+            for err in [flushed, shut].into_iter().flatten() {
+                lost += err.lost_events();
+                say(&format!("X {:?} {err}", err.kind()));
             }
             say(&format!("R {accepted} {refused} {lost}"));
             ExitCode::SUCCESS
