@@ -4,7 +4,6 @@
 //! The event is registered in this binary only, so it has one of its own.
 
 use basis_events::{DomainEvent, DomainEventLogger, LoggedBy};
-use basis_reliability::tree;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
