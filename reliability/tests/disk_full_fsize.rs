@@ -92,8 +92,9 @@ fn check_files(events: &Path, what: &str) -> u64 {
     back.len() as u64
 }
 
-/// Mutant caught (applied): `FileState::write_lines` not cutting the file
-/// back after a short write (a partial line is left at the limit).
+/// Mutant caught (applied): `FileState::append` not cutting the file back
+/// after a short write (`set_len` removed: a partial line is left at the
+/// limit, which the `/dev/full` fallback of `disk_full.rs` never shows).
 #[test]
 fn line_mode_refuses_by_name_loses_nothing_accepted_and_leaves_no_partial_line() {
     let root = tempfile::tempdir().unwrap();
@@ -118,9 +119,8 @@ fn line_mode_refuses_by_name_loses_nothing_accepted_and_leaves_no_partial_line()
     );
 }
 
-/// Mutant caught (applied): as above; and `LogError::Lost` counting the
-/// whole batch when part of it was written (the lost count would not match
-/// what is missing).
+/// Mutant caught (applied): as above (`FileState::append` not cutting the
+/// file back: a partial line in each of the six files).
 #[test]
 fn buffered_emit_keeps_accepting_and_flush_names_each_full_file_and_every_lost_event() {
     let root = tempfile::tempdir().unwrap();

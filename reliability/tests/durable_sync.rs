@@ -58,9 +58,9 @@ fn syncs(durability: &str, root: &Path) -> (usize, usize) {
     (calls("fdatasync"), calls("fsync"))
 }
 
-/// Mutants caught (applied): the `Durability::Durable` check in
-/// `Writer::drain_locked` negated (durable never syncs its batches, buffered
-/// syncs every one), and `FileState::sync` skipping the directory.
+/// Mutant caught (applied): the `Durability::Durable` check in
+/// `Writer::drain_locked` negated (durable syncs only its error lines, and
+/// buffered syncs every batch).
 #[test]
 fn durable_mode_syncs_every_write_and_each_new_files_directory_and_the_others_never_sync() {
     if !strace_available() {
