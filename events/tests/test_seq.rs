@@ -53,9 +53,10 @@ fn assert_increasing(file: &str, seqs: &[u64]) {
 /// N threads × M events over two files: each file's seqs strictly increase
 /// line by line, and together they are exactly 1..=N*M.
 ///
-/// Mutant caught: the seq taken before the queue's lock (an atomic
-/// `fetch_add` in `emit`, then the push), which lets a racing thread queue 6
-/// before 5; and the seq incremented for flush messages too (a gap).
+/// Meant for: the seq taken before the queue's lock (an atomic `fetch_add`
+/// in `emit`, then the push), which lets a racing thread queue 6 before 5;
+/// and the seq incremented for flush messages too (a gap). Caught by
+/// cargo-mutants (see MUTANTS.md): `write_seq` and `insert_seq` as `()`.
 fn threads_give_every_seq_once_in_file_order(config: LoggerConfig, threads: u32, each: u32) {
     let dir = tempfile::tempdir().unwrap();
     let logger = DomainEventLogger::builder(dir.path(), "seq", 1)
@@ -106,15 +107,15 @@ fn buffered_threads_get_every_seq_once_in_file_order() {
 /// A tiny queue keeps the writer "behind", so callers serialize their own
 /// lines and the seq is put in on the writer thread.
 ///
-/// Mutant caught: `insert_seq` skipped for caller-serialized lines (lines
-/// without seq), or the seq assigned on the writer thread in arrival order of
-/// a second counter (repeats with the queued lines').
+/// Mutant caught (cargo-mutants): `insert_seq` replaced by `()` (lines
+/// without seq). Meant for: a second counter on the writer thread (repeats
+/// with the queued lines').
 #[test]
 fn caller_serialized_lines_get_their_seq_in_queue_order() {
     threads_give_every_seq_once_in_file_order(LoggerConfig::default().queue_events(8), 4, 4000);
 }
 
-/// Mutant caught: line mode taking the seq outside the lock it writes under
+/// Meant for: line mode taking the seq outside the lock it writes under
 /// (two files' writers interleave, a file sees 6 before 5).
 #[test]
 fn line_mode_threads_get_every_seq_once_in_file_order() {
@@ -137,7 +138,9 @@ fn durable_threads_get_every_seq_once_in_file_order() {
 /// One thread alternating files: seq is the emit order across files (the
 /// k-th event emitted has seq k), and the first is 1.
 ///
-/// Mutant caught: the seq counter starting at 0, or per file.
+/// Mutant caught (applied): `resume::next_seq` answering 0 for a new
+/// directory (every test here fails). `Queue::new`'s own `next_seq: 1` is
+/// equivalent: the logger always sets the start it computed.
 #[test]
 fn across_files_seq_is_the_emit_order() {
     for durability in [Durability::Buffered, Durability::Line] {
@@ -181,7 +184,7 @@ fn seq_is_written_right_after_pid() {
 /// An event `emit` refuses (a NaN; after shutdown there is nothing left to
 /// number) takes no seq: the next accepted event gets the next number.
 ///
-/// Mutant caught: the seq taken before the non-finite check (a gap at 2).
+/// Meant for: the seq taken before the non-finite check (a gap at 2).
 #[test]
 fn a_refused_event_leaves_no_gap() {
     for durability in [Durability::Buffered, Durability::Line] {
@@ -202,7 +205,8 @@ fn a_refused_event_leaves_no_gap() {
 
 /// A write refused in line mode (a full disk) gives its seq back.
 ///
-/// Mutant caught: `with_next_seq` advancing the counter on failure too.
+/// Mutant caught (applied): `Writer::with_next_seq` in line mode advancing
+/// the counter on failure too.
 #[test]
 fn a_line_mode_write_refused_by_a_full_disk_leaves_no_gap() {
     let full = Path::new("/dev/full");
@@ -238,8 +242,9 @@ fn a_line_mode_write_refused_by_a_full_disk_leaves_no_gap() {
 /// A second logger on the same directory (same process id) continues after
 /// the highest seq any file holds, so the directory never repeats a seq.
 ///
-/// Mutant caught: `set_next_seq` not called (the second run starts at 1 and
-/// repeats 1..).
+/// Mutants caught (applied): `set_next_seq` not called (the second run
+/// starts at 1 and repeats 1..), and `next_seq` answering `highest` instead
+/// of `highest + 1`.
 #[test]
 fn a_second_logger_on_the_same_directory_continues_the_numbering() {
     let dir = tempfile::tempdir().unwrap();
@@ -263,8 +268,8 @@ fn a_second_logger_on_the_same_directory_continues_the_numbering() {
 /// `SystemErrorEvent` is in its file when `emit` returns; its seq still
 /// follows the events queued before it.
 ///
-/// Mutant caught: `writes_immediately` returning false for the default, or
-/// `write_event_now` buffering instead of writing.
+/// Mutant caught (applied, in `crash_bound.rs` too): `writes_immediately`
+/// ignoring the configured types.
 #[test]
 fn system_errors_are_written_before_emit_returns() {
     let dir = tempfile::tempdir().unwrap();
@@ -285,7 +290,7 @@ fn system_errors_are_written_before_emit_returns() {
 /// The choice is per event type: errors can be buffered, snapshots written
 /// at once.
 ///
-/// Mutant caught: `write_immediately` ignoring its argument.
+/// Meant for: `write_immediately` ignoring its argument.
 #[test]
 fn writing_immediately_is_configured_per_event_type() {
     let dir = tempfile::tempdir().unwrap();
