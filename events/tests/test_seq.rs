@@ -268,8 +268,9 @@ fn a_second_logger_on_the_same_directory_continues_the_numbering() {
 /// `SystemErrorEvent` is in its file when `emit` returns; its seq still
 /// follows the events queued before it.
 ///
-/// Mutant caught (applied, in `crash_bound.rs` too): `writes_immediately`
-/// ignoring the configured types.
+/// Meant for: `writes_immediately` ignoring the configured types (applied
+/// against `crash_bound.rs::an_error_emitted_before_a_sigkill_…`, which
+/// failed).
 #[test]
 fn system_errors_are_written_before_emit_returns() {
     let dir = tempfile::tempdir().unwrap();
