@@ -2,7 +2,7 @@
 //!
 //! `cargo bench -p basis-events` runs criterion on the three writers, then
 //! prints the figures the runtime issue asks for: events/s of (1) the logger
-//! end to end (1 and 4 threads), (2) the ceiling, serde_json::to_writer into
+//! end to end (1, 2 and 4 threads), (2) the ceiling, serde_json::to_writer into
 //! a BufWriter<File> with pre-formatted timestamps, (3) tracing's JSON
 //! formatter behind tracing-appender's non-blocking writer; the ratios 1/2
 //! and 1/3; the caller-side cost of one emit (median, p99); and the memory
@@ -147,6 +147,9 @@ fn criterion_benches(c: &mut Criterion) {
     group.bench_function("1_logger_1_thread", |b| {
         b.iter_custom(|iters| (0..iters).map(|_| run_logger(&fresh(), 1, BATCH)).sum())
     });
+    group.bench_function("1_logger_2_threads", |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| run_logger(&fresh(), 2, BATCH)).sum())
+    });
     group.bench_function("1_logger_4_threads", |b| {
         b.iter_custom(|iters| (0..iters).map(|_| run_logger(&fresh(), 4, BATCH)).sum())
     });
@@ -270,16 +273,22 @@ fn summary(burst: Option<(u64, Duration)>) {
     };
     // Rounds interleave the writers, so a busy neighbour slows each of them
     // alike; each figure is its best round.
-    let (mut logger_1, mut logger_4, mut ceiling, mut tracing) =
-        (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut logger_1, mut logger_2, mut logger_4, mut ceiling, mut tracing) = (
+        Duration::MAX,
+        Duration::MAX,
+        Duration::MAX,
+        Duration::MAX,
+        Duration::MAX,
+    );
     for _ in 0..ROUNDS {
         logger_1 = logger_1.min(run_logger(&fresh(), 1, EVENTS));
+        logger_2 = logger_2.min(run_logger(&fresh(), 2, EVENTS));
         logger_4 = logger_4.min(run_logger(&fresh(), 4, EVENTS));
         ceiling = ceiling.min(run_ceiling(&fresh(), EVENTS));
         tracing = tracing.min(run_tracing(&fresh(), EVENTS));
     }
     let ((median, p99), (saturated_median, saturated_p99), timer) = caller_cost(&fresh());
-    let line_bytes = std::fs::metadata(dir.path().join("summary3/ceiling.jsonl"))
+    let line_bytes = std::fs::metadata(dir.path().join("summary4/ceiling.jsonl"))
         .map(|m| m.len() / EVENTS as u64)
         .unwrap_or(0);
 
@@ -294,6 +303,10 @@ fn summary(burst: Option<(u64, Duration)>) {
     println!(
         "(1)  logger, buffered, 1 thread     {:>12.0} events/s",
         rate(EVENTS, logger_1)
+    );
+    println!(
+        "(1)  logger, buffered, 2 threads    {:>12.0} events/s",
+        rate(EVENTS, logger_2)
     );
     println!(
         "(1)  logger, buffered, 4 threads    {:>12.0} events/s",

@@ -357,6 +357,12 @@ fn flushed(lines: &[String]) -> u64 {
 pub struct SpawnOptions {
     /// The umask to run under, in octal (`"077"`).
     pub umask: Option<&'static str>,
+    /// A file-size limit (`ulimit -f`, `RLIMIT_FSIZE`) in 512-byte blocks,
+    /// with `SIGXFSZ` ignored, so a write past it is cut short and the next
+    /// fails with `EFBIG`: a full disk, without mounting anything.
+    pub file_size_blocks: Option<u64>,
+    /// Runs the child under `strace -f -e trace=fdatasync,fsync -o PATH`.
+    pub strace_to: Option<PathBuf>,
 }
 
 impl Emitter {
@@ -367,7 +373,17 @@ impl Emitter {
         if let Some(umask) = options.umask {
             script.push_str(&format!("umask {umask}; "));
         }
-        script.push_str("exec \"$0\" \"$@\"");
+        if let Some(blocks) = options.file_size_blocks {
+            // Ignored here, ignored in the child: exec keeps an ignored signal.
+            script.push_str(&format!("trap '' XFSZ; ulimit -f {blocks}; "));
+        }
+        match &options.strace_to {
+            Some(out) => script.push_str(&format!(
+                "exec strace -f -e trace=fdatasync,fsync -o '{}' \"$0\" \"$@\"",
+                out.display()
+            )),
+            None => script.push_str("exec \"$0\" \"$@\""),
+        }
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(script)
@@ -396,6 +412,15 @@ impl Emitter {
     /// The largest flushed count reported so far.
     pub fn flushed_so_far(&self) -> u64 {
         flushed(&self.lines.lock().unwrap())
+    }
+
+    /// Whether the child printed a line starting with `prefix` so far.
+    pub fn said(&self, prefix: &str) -> bool {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.starts_with(prefix))
     }
 
     /// Waits until the child reported a flush, or `limit` passed (which is

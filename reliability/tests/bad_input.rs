@@ -7,7 +7,9 @@
 //!   sandbox tree is compared before and after.
 //! - Non-finite floats in any event of the catalog, at any depth, are refused
 //!   by `emit` with the field's path, in every durability mode, and never
-//!   written as `null`; the events around them are written.
+//!   written as `null`; the events around them are written. `metadata`
+//!   included: a NaN inserted there (a float, a list, a nested map, through
+//!   `with_metadata`) is refused as `metadata.{key}`.
 //!
 //! Event file names are checked in `bad_event_file.rs` (an event with a
 //! hostile file name has to be registered in its own test binary).
@@ -293,6 +295,21 @@ fn planted() -> Vec<Planted> {
             e.total_delta_value_usd = v
         }),
         plant::<HealthStatusEvent>("health_score", nan, |e, v| e.health_score = v),
+        // `metadata`, on 9 of the 12 events: a float through the system
+        // error's builder, a list of floats, a nested map. Each is refused
+        // with the metadata key; without `Metadata::insert`'s check it was
+        // written as `"metadata":{"x":null}`.
+        plant::<SystemErrorEvent>("metadata.x", nan, |e, v| {
+            *e = e.clone().with_metadata("x", v);
+        }),
+        plant::<PositionSnapshot>("metadata.ratios", inf, |e, v| {
+            e.metadata.insert("ratios", vec![1.0, v]);
+        }),
+        plant::<RiskAssessment>("metadata.nested", ninf, |e, v| {
+            let inner = std::collections::BTreeMap::from([("deep", vec![v])]);
+            e.metadata
+                .insert("nested", std::collections::BTreeMap::from([("map", inner)]));
+        }),
         // Last: a map key that JSON escapes is named as it is, unescaped.
         plant::<PositionSnapshot>("positions.weird \"key\"", ninf, |e, v| {
             e.positions.insert("weird \"key\"".to_owned(), v);
@@ -300,6 +317,9 @@ fn planted() -> Vec<Planted> {
     ]
 }
 
+/// Mutants caught: `Metadata`'s `Serialize` writing the stored `null`
+/// instead of the non-finite float (applied: fails on `metadata.x`), and
+/// `check_finite` skipping map values.
 #[test]
 fn non_finite_floats_anywhere_in_any_event_are_refused_in_every_mode() {
     for durability in [Durability::Buffered, Durability::Line, Durability::Durable] {

@@ -86,9 +86,12 @@ impl Tally {
     fn error(&mut self, err: &LogError) {
         assert_eq!(err.kind(), ErrorKind::StorageFull, "{err}");
         let text = err.to_string();
+        // The exact path of a tagged file, as the error quotes it.
         assert!(
-            text.contains(".jsonl"),
-            "the error does not name the file: {text}"
+            TAGGED_FILES
+                .iter()
+                .any(|file| text.contains(&format!("/events/{file}`"))),
+            "the error does not name the file by its path: {text}"
         );
         self.errors.push(text);
     }

@@ -44,7 +44,10 @@ fn every_file_of_a_run_has_mode_0640_under_any_umask() {
         let ended = Emitter::spawn(
             Path::new(EMITTER),
             ["run", "buffered", "1", "600", root.path().to_str().unwrap()],
-            &SpawnOptions { umask: Some(umask) },
+            &SpawnOptions {
+                umask: Some(umask),
+                ..SpawnOptions::default()
+            },
         )
         .unwrap()
         .wait();

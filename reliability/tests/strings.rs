@@ -1,8 +1,10 @@
 //! Any string in any event of the catalog, written by the logger itself,
 //! stays one line and reads back exactly: quotes, backslashes, newlines,
 //! `\r`, U+2028/U+2029, NUL and other control characters, escape sequences,
-//! a BOM, and characters of every Unicode plane, in free-text fields, map
-//! keys and the correlation id.
+//! a BOM, and characters of every Unicode plane, in every string the typed
+//! event takes at any depth (nested structs, `Vec<String>`, map values,
+//! `metadata` entries nested in maps and lists), every free-form map key and
+//! the correlation id.
 //!
 //! `tests/string_round_trip.rs` (basis-tests) proves this for serde_json
 //! alone; this goes through `DomainEventLogger::emit` (both the queued path
@@ -14,9 +16,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use basis_events::catalog::*;
-use basis_events::{
-    DomainEvent, DomainEventLogger, Durability, EventInfo, EventRecord, LoggerConfig,
-};
+use basis_events::{DomainEvent, DomainEventLogger, Durability, EventRecord, LoggerConfig};
 use basis_reliability::long_tests;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -60,42 +60,103 @@ fn nasty_string() -> impl Strategy<Value = String> {
     ]
 }
 
-/// Free-text string properties of a schema: typed strings without a pattern,
-/// an enum or a reference (those are timestamps and enumerated values).
-fn is_free_text(property: &Value) -> bool {
-    let typed = property.get("type") == Some(&Value::from("string"))
-        || property.get("type") == Some(&serde_json::json!(["string", "null"]));
-    typed
-        && property.get("pattern").is_none()
-        && property.get("enum").is_none()
-        && property.get("$ref").is_none()
+/// One step from a JSON value to a value inside it.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
 }
 
-/// Puts `strings` into every free-text field and every free-form map key of
-/// the event's canonical instance, as its schema describes them.
-fn fill_strings(info: &EventInfo, payload: &mut Value, strings: &[String]) {
-    let schema = info.schema();
-    let properties = schema["properties"].as_object().unwrap();
+fn at<'a>(value: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    path.iter().try_fold(value, |value, step| match step {
+        Step::Key(key) => value.get_mut(key.as_str()),
+        Step::Index(index) => value.get_mut(*index),
+    })
+}
+
+/// Every string value's path, and every object's path with its keys, at
+/// every depth.
+fn walk(
+    value: &Value,
+    path: &mut Vec<Step>,
+    strings: &mut Vec<Vec<Step>>,
+    objects: &mut Vec<(Vec<Step>, Vec<String>)>,
+) {
+    match value {
+        Value::String(_) => strings.push(path.clone()),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                path.push(Step::Index(index));
+                walk(item, path, strings, objects);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            objects.push((path.clone(), map.keys().cloned().collect()));
+            for (key, item) in map {
+                path.push(Step::Key(key.clone()));
+                walk(item, path, strings, objects);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `candidate` is what the typed event `E` reads and writes back
+/// exactly: a string in an enum or a timestamp, or a struct's field renamed,
+/// is not.
+fn typed_as<E: DomainEvent>(candidate: &Value) -> bool {
+    serde_json::from_value::<E>(candidate.clone())
+        .ok()
+        .and_then(|event| serde_json::to_value(event).ok())
+        .is_some_and(|back| back == *candidate)
+}
+
+/// Puts `strings` into every string the typed event takes at any depth
+/// (free-text fields of nested structs, `Vec<String>` items, map values,
+/// `metadata` entries nested in maps and lists) and into every free-form
+/// map key. `metadata` first gets nested entries of its own, so every event
+/// that has it carries strings three levels down. Returns the paths of the
+/// string values replaced.
+fn fill_everywhere<E: DomainEvent>(payload: &mut Value, strings: &[String]) -> Vec<Vec<Step>> {
+    if let Some(Value::Object(metadata)) = payload.get_mut("metadata") {
+        metadata.insert("note".to_owned(), Value::from("n"));
+        metadata.insert(
+            "nested".to_owned(),
+            serde_json::json!({"list": ["a", "b"], "map": {"k": "v"}}),
+        );
+    }
     let mut next = strings.iter().cycle();
-    for (name, property) in properties {
-        let Some(slot) = payload.get_mut(name) else {
-            continue;
-        };
-        if is_free_text(property) {
+    let (mut string_paths, mut objects) = (Vec::new(), Vec::new());
+    walk(payload, &mut Vec::new(), &mut string_paths, &mut objects);
+    let mut replaced = Vec::new();
+    for path in string_paths {
+        let mut candidate = payload.clone();
+        if let Some(slot) = at(&mut candidate, &path) {
             *slot = Value::from(next.next().unwrap().clone());
-        } else if property.get("type") == Some(&Value::from("object"))
-            && property
-                .get("additionalProperties")
-                .is_some_and(Value::is_object)
-            && property.get("propertyNames").is_none()
-            && let Value::Object(map) = slot
-        {
-            let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
-            for (index, (_, value)) in entries.into_iter().enumerate() {
+        }
+        if typed_as::<E>(&candidate) {
+            *payload = candidate;
+            replaced.push(path);
+        }
+    }
+    // Deepest objects first: renaming a key moves what is under it.
+    objects.sort_by_key(|(path, _)| std::cmp::Reverse(path.len()));
+    for (path, keys) in objects {
+        for (index, key) in keys.into_iter().enumerate() {
+            let mut candidate = payload.clone();
+            if let Some(Value::Object(map)) = at(&mut candidate, &path)
+                && let Some(value) = map.remove(&key)
+            {
                 map.insert(format!("{index}{}", next.next().unwrap()), value);
+            }
+            if typed_as::<E>(&candidate) {
+                *payload = candidate;
             }
         }
     }
+    replaced
 }
 
 /// The correlation id of every logger here: every troublesome character.
@@ -140,7 +201,26 @@ fn round_trip<E: DomainEvent>(
 ) -> Result<(), TestCaseError> {
     let info = basis_events::event_named(E::NAME).unwrap();
     let mut payload = serde_json::to_value(E::example().unwrap()).unwrap();
-    fill_strings(info, &mut payload, strings);
+    let replaced = fill_everywhere::<E>(&mut payload, strings);
+    prop_assert!(
+        !replaced.is_empty(),
+        "no string of {} could be filled",
+        E::NAME
+    );
+    if payload.get("metadata").is_some() {
+        // Three levels down: metadata.nested.list[0] and metadata.nested.map.k.
+        let deep = replaced
+            .iter()
+            .filter(|path| matches!(path.first(), Some(Step::Key(key)) if key == "metadata"))
+            .filter(|path| path.len() == 4)
+            .count();
+        prop_assert_eq!(
+            deep,
+            3,
+            "{}: metadata's nested strings were not all filled",
+            E::NAME
+        );
+    }
     let event: E = serde_json::from_value(payload).unwrap();
     for reader in readers {
         let bytes = reader.write(event.clone());

@@ -1,4 +1,5 @@
-//! House-style checks that run as a test: every source file says why it exists.
+//! House-style checks that run as a test: every source file says why it
+//! exists, and README's "Guarantees" section is `reliability/GUARANTEES.md`.
 
 #[cfg(test)]
 mod tests {
@@ -66,6 +67,46 @@ mod tests {
             offenders.is_empty(),
             "trailing whitespace at:\n{}",
             offenders.join("\n")
+        );
+    }
+
+    /// README's "Guarantees" section: from its heading to the next `## `.
+    fn readme_guarantees(readme: &str) -> Option<&str> {
+        let start = readme.find("\n## Guarantees\n")? + 1;
+        let end = readme[start + 1..]
+            .find("\n## ")
+            .map_or(readme.len(), |at| start + 1 + at + 1);
+        Some(&readme[start..end])
+    }
+
+    /// `reliability/GUARANTEES.md` is the source; README carries a copy so a
+    /// reader of the front page sees the claims. Nothing else keeps the two
+    /// together, so this fails when they differ.
+    #[test]
+    fn readme_guarantees_are_reliability_guarantees_md() {
+        let root = project_root();
+        let readme = fs::read_to_string(root.join("README.md")).unwrap();
+        let source = fs::read_to_string(root.join("reliability/GUARANTEES.md")).unwrap();
+        let section = readme_guarantees(&readme).expect("README has a `## Guarantees` section");
+        assert!(
+            section.trim_end() == source.trim_end(),
+            "README's Guarantees section differs from reliability/GUARANTEES.md; \
+             edit GUARANTEES.md and copy it into README between `## Guarantees` and \
+             the next `## ` heading"
+        );
+    }
+
+    #[test]
+    fn the_guarantees_section_ends_at_the_next_heading() {
+        let readme = "intro\n## Guarantees\n\nclaim\n\n## Reliability\nmore\n";
+        assert_eq!(
+            readme_guarantees(readme),
+            Some("## Guarantees\n\nclaim\n\n")
+        );
+        assert_eq!(readme_guarantees("## Guarantees\n"), None);
+        assert_eq!(
+            readme_guarantees("x\n## Guarantees\nlast\n"),
+            Some("## Guarantees\nlast\n")
         );
     }
 

@@ -159,7 +159,7 @@ fn meta(pairs: &[(&str, Value)]) -> Metadata {
 }
 
 fn fields(pairs: &[(&str, Value)]) -> Map<String, Value> {
-    meta(pairs)
+    meta(pairs).into_map()
 }
 
 impl<'a> Sim<'a> {

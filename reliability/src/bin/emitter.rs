@@ -23,6 +23,21 @@
 //! - `exit`: emits COUNT events, calls `shutdown()`, then `process::exit`.
 //! - `abort`: emits COUNT events, flushing after the first half (`F n`),
 //!   then `process::abort()`.
+//! - `emit-and-wait`: emits exactly COUNT events, never flushing, prints
+//!   `E n`, then sleeps until killed: what a crash loses is then only what
+//!   the logger's own triggers (batch size, flush interval) had not written.
+//! - `errors-first`: flush interval of one hour; emits COUNT events, then one
+//!   `SystemErrorEvent` tagged `error-before-kill`, prints `E n`, and sleeps
+//!   until killed.
+//! - `exit-no-shutdown`: emits COUNT events, flushing after the first half
+//!   (`F n`), then `process::exit(0)` without `shutdown()`.
+//! - `repeat-errors`: emits COUNT events with a NaN, shuts down, emits COUNT
+//!   more (each refused), prints `R refused`: stderr must name each kind
+//!   once.
+//! - `fill`: emits COUNT events, counting what `emit` accepted and refused,
+//!   flushes and shuts down; prints `R accepted refused lost` and each error
+//!   as `X message`. Run under a file-size limit (`ulimit -f`) it meets real
+//!   short writes and `EFBIG`.
 //! - `run`: creates a run with `LogDirectoryManager` under DIR (correlation
 //!   id `run`), emits COUNT events rotating at 4 KiB, shuts down and
 //!   finishes the run (for the file-mode tests, under any umask).
@@ -33,7 +48,7 @@ use std::process::ExitCode;
 use std::thread;
 
 use basis_events::run_dir::{LogDirectoryManager, RunOptions, RunStatus};
-use basis_events::{DomainEventLogger, LoggerConfig};
+use basis_events::{DomainEvent, DomainEventLogger, LoggerConfig};
 use basis_reliability::{Rng, Templates, parse_durability};
 
 fn say(line: &str) {
@@ -59,6 +74,9 @@ fn main() -> ExitCode {
     };
     let dir = PathBuf::from(dir);
     let mut config = LoggerConfig::default().durability(durability);
+    if mode == "errors-first" {
+        config = config.flush_interval(std::time::Duration::from_secs(3600));
+    }
     if mode == "crash" && seed % 4 >= 2 {
         // Half the crashes rotate every 16 KiB, so some kills land in the
         // middle of a rotation.
@@ -151,6 +169,76 @@ fn main() -> ExitCode {
             // `logger` is still alive here: unwinding dropped only a clone,
             // so only the hook can have written the events.
             std::process::abort();
+        }
+        "emit-and-wait" | "errors-first" => {
+            for seq in 0..count {
+                if let Err(err) = templates.emit(&logger, 0, seq) {
+                    eprintln!("emitter: emit {seq}: {err}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            if mode == "errors-first" {
+                let mut error =
+                    basis_events::catalog::SystemErrorEvent::example().expect("example");
+                error.error_message = "error-before-kill".to_owned();
+                if let Err(err) = logger.emit(error) {
+                    eprintln!("emitter: emit the error: {err}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            say(&format!("E {count}"));
+            loop {
+                thread::sleep(std::time::Duration::from_secs(60));
+            }
+        }
+        "exit-no-shutdown" => {
+            let half = count / 2;
+            for seq in 0..count {
+                templates.emit(&logger, 0, seq).expect("emit");
+                if seq + 1 == half {
+                    logger.flush().expect("flush");
+                    say(&format!("F {half}"));
+                }
+            }
+            say(&format!("E {count}"));
+            // No destructor runs: the logger is neither shut down nor dropped.
+            std::process::exit(0);
+        }
+        "repeat-errors" => {
+            let mut refused = 0;
+            for _ in 0..count {
+                let mut event =
+                    basis_events::catalog::PositionSnapshot::example().expect("example");
+                event.total_value_usd = f64::NAN;
+                refused += u64::from(logger.emit(event).is_err());
+            }
+            logger.shutdown().expect("shutdown");
+            for seq in 0..count {
+                refused += u64::from(templates.emit(&logger, 0, seq).is_err());
+            }
+            say(&format!("R {refused}"));
+            ExitCode::SUCCESS
+        }
+        "fill" => {
+            let (mut accepted, mut refused) = (0u64, 0u64);
+            for seq in 0..count {
+                match templates.emit(&logger, 0, seq) {
+                    Ok(()) => accepted += 1,
+                    Err(err) => {
+                        refused += 1;
+                        say(&format!("X {:?} {err}", err.kind()));
+                    }
+                }
+            }
+            let mut lost = 0;
+            let flushed = logger.flush().err();
+            let shut = logger.shutdown().err();
+            for err in [flushed, shut].into_iter().flatten() {
+                lost += err.lost_events();
+                say(&format!("X {:?} {err}", err.kind()));
+            }
+            say(&format!("R {accepted} {refused} {lost}"));
+            ExitCode::SUCCESS
         }
         "exit" => {
             for seq in 0..count {

@@ -66,12 +66,10 @@ impl SystemErrorEvent {
     }
 
     /// Adds one metadata entry, such as the operation the error concerns.
-    pub fn with_metadata(
-        mut self,
-        key: impl Into<String>,
-        value: impl Into<serde_json::Value>,
-    ) -> Self {
-        self.metadata.insert(key.into(), value.into());
+    /// A non-finite number anywhere in `value` makes `emit` refuse the event
+    /// with its path ([`Metadata::insert`]), instead of writing `null`.
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl serde::Serialize) -> Self {
+        self.metadata.insert(key, value);
         self
     }
 

@@ -1,13 +1,154 @@
-//! The value sets the guide enumerates, as typed enums written lower-case.
+//! The value sets the guide enumerates, as typed enums written lower-case,
+//! and [`Metadata`], the free-form map that cannot lose a number as `null`.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Deref;
 use std::str::FromStr;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value};
 
-/// Free-form extra data on an event; `{}` when there is none.
-pub type Metadata = serde_json::Map<String, serde_json::Value>;
+/// Free-form extra data on an event: a JSON object, `{}` when there is none.
+///
+/// A non-finite number never reaches a file as `null` through it.
+/// `serde_json` turns `f64::NAN` into `null` the moment it becomes a
+/// [`serde_json::Value`], before any logger could see it, so a plain map of
+/// values cannot tell a lost number from a real `null`. [`Metadata::insert`]
+/// takes the value itself (anything `Serialize`: a number, a string, a
+/// struct, a `Value`), checks it for NaN and infinities at every depth, and
+/// keeps the first one it finds: the metadata then serializes it as the
+/// float it is, so `DomainEventLogger::emit` refuses the event with
+/// `LogError::NonFinite` naming the field (`metadata.x`), as it does for
+/// any `f64` field. A `Value` the caller built already (with `json!` or
+/// `Value::from`) holds no non-finite number: `serde_json` made it `null`
+/// there; insert the number, not a `Value` made from it.
+///
+/// Reading goes through the map ([`Deref`] to [`serde_json::Map`]); writing
+/// only through [`Metadata::insert`].
+///
+/// ```
+/// use basis_events::catalog::Metadata;
+///
+/// let mut metadata = Metadata::new();
+/// metadata.insert("operation_id", "supply_001");
+/// assert_eq!(metadata["operation_id"], "supply_001");
+/// metadata.insert("ratio", f64::NAN);
+/// assert_eq!(metadata.non_finite(), Some(("ratio", f64::NAN.to_bits())));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Metadata {
+    map: Map<String, Value>,
+    /// The first key whose value held a non-finite float, and that float.
+    #[serde(skip)]
+    non_finite: Option<(String, f64)>,
+}
+
+impl Metadata {
+    /// Empty metadata: `{}`.
+    pub fn new() -> Self {
+        Metadata::default()
+    }
+
+    /// Sets `key` to `value` serialized as JSON. A value holding a NaN or an
+    /// infinity anywhere (a float, a list of floats, a struct, a map) is kept
+    /// as that float, so `emit` refuses the event naming `metadata.{key}`;
+    /// a value whose `Serialize` fails is stored as `null` and also kept for
+    /// `emit` to refuse.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Serialize) {
+        let key = key.into();
+        if let Some((known, _)) = &self.non_finite
+            && *known == key
+        {
+            self.non_finite = None;
+        }
+        if let Err((float, _path)) = crate::logger::check_finite(&value) {
+            if self.non_finite.is_none() {
+                self.non_finite = Some((key.clone(), float));
+            }
+            self.map.insert(key, Value::Null);
+            return;
+        }
+        let value = serde_json::to_value(&value).unwrap_or(Value::Null);
+        self.map.insert(key, value);
+    }
+
+    /// The first key given a non-finite value, and that value's bits (so
+    /// a NaN compares equal to itself).
+    pub fn non_finite(&self) -> Option<(&str, u64)> {
+        self.non_finite
+            .as_ref()
+            .map(|(key, float)| (key.as_str(), float.to_bits()))
+    }
+
+    /// The entries, as a JSON map.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.map
+    }
+}
+
+impl Deref for Metadata {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Map<String, Value> {
+        &self.map
+    }
+}
+
+impl From<Map<String, Value>> for Metadata {
+    /// A map of `Value`s holds no non-finite number (see [`Metadata`]).
+    fn from(map: Map<String, Value>) -> Self {
+        Metadata {
+            map,
+            non_finite: None,
+        }
+    }
+}
+
+impl FromIterator<(String, Value)> for Metadata {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(entries: I) -> Self {
+        Metadata::from(entries.into_iter().collect::<Map<_, _>>())
+    }
+}
+
+impl Serialize for Metadata {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some((bad_key, float)) = &self.non_finite else {
+            return self.map.serialize(serializer);
+        };
+        let mut map = serializer.serialize_map(Some(self.map.len()))?;
+        for (key, value) in &self.map {
+            if key == bad_key {
+                // The float itself: the logger's check refuses it by path.
+                map.serialize_entry(key, float)?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl JsonSchema for Metadata {
+    fn inline_schema() -> bool {
+        <Map<String, Value>>::inline_schema()
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        <Map<String, Value>>::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        <Map<String, Value>>::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        <Map<String, Value>>::json_schema(generator)
+    }
+}
 
 /// A string that is not one of an enum's wire values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,6 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::DomainEvent;
+use crate::catalog::SystemErrorEvent;
+
 /// What a logger writes, when, and what a crash can lose.
 ///
 /// Every mode writes whole lines only: a line is never split between two
@@ -71,7 +74,13 @@ pub struct LoggerConfig {
     pub(crate) queue_events: usize,
     pub(crate) durability: Durability,
     pub(crate) opener: Option<FileOpener>,
+    /// Names of the event types written before `emit` returns.
+    pub(crate) immediate: Vec<&'static str>,
 }
+
+/// The event types written before `emit` returns by default: the errors,
+/// the rarest lines and the ones a crash must not take first.
+const DEFAULT_IMMEDIATE_EVENTS: [&str; 1] = [SystemErrorEvent::NAME];
 
 /// The guide's rotation size: 100 MB (MiB) per file.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
@@ -86,6 +95,7 @@ impl Default for LoggerConfig {
             queue_events: 16 * 1024,
             durability: Durability::Buffered,
             opener: None,
+            immediate: DEFAULT_IMMEDIATE_EVENTS.to_vec(),
         }
     }
 }
@@ -135,6 +145,37 @@ impl LoggerConfig {
         self
     }
 
+    /// Whether events of type `E` are written to the kernel (the `write(2)`
+    /// done) before `emit` returns, whatever the [`Durability`]; in durable
+    /// mode they are also synced. By default only
+    /// [`SystemErrorEvent`] is: a crash under buffered mode then never loses
+    /// an error that `emit` accepted, while the run's many snapshots keep
+    /// their batches. Costs one `write` per such event.
+    ///
+    /// ```
+    /// use basis_events::catalog::{PositionSnapshot, SystemErrorEvent};
+    /// use basis_events::LoggerConfig;
+    ///
+    /// let config = LoggerConfig::default().write_immediately::<PositionSnapshot>(true);
+    /// assert!(config.writes_immediately("PositionSnapshot"));
+    /// assert!(config.writes_immediately("SystemErrorEvent"));
+    /// let config = config.write_immediately::<SystemErrorEvent>(false);
+    /// assert!(!config.writes_immediately("SystemErrorEvent"));
+    /// ```
+    pub fn write_immediately<E: DomainEvent>(mut self, immediately: bool) -> Self {
+        self.immediate.retain(|name| *name != E::NAME);
+        if immediately {
+            self.immediate.push(E::NAME);
+        }
+        self
+    }
+
+    /// Whether events named `event` are written before `emit` returns
+    /// ([`LoggerConfig::write_immediately`]); in line mode every event is.
+    pub fn writes_immediately(&self, event: &str) -> bool {
+        self.durability == Durability::Line || self.immediate.contains(&event)
+    }
+
     /// Replaces how log files are opened. For fault-injection tests only
     /// (a file on `/dev/full`, a read-only file): the replacement bypasses
     /// the symlink refusal and the 0640 mode of the default opener.
@@ -175,6 +216,7 @@ impl fmt::Debug for LoggerConfig {
             .field("queue_events", &self.queue_events)
             .field("durability", &self.durability)
             .field("custom_opener", &self.opener.is_some())
+            .field("immediate", &self.immediate)
             .finish()
     }
 }

@@ -122,7 +122,11 @@ impl LogError {
             LogError::UnknownEvent { .. } => ErrorKind::UnknownEvent,
             LogError::Symlink { .. } => ErrorKind::Symlink,
             LogError::Io { source, .. } => match source.kind() {
-                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => ErrorKind::StorageFull,
+                // A file-size limit (`RLIMIT_FSIZE`, `EFBIG`) is a full disk
+                // for this file: the same loss, the same recovery.
+                io::ErrorKind::StorageFull
+                | io::ErrorKind::QuotaExceeded
+                | io::ErrorKind::FileTooLarge => ErrorKind::StorageFull,
                 io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
                     ErrorKind::PermissionDenied
                 }
@@ -206,7 +210,8 @@ pub enum ErrorKind {
     Serialize,
     UnknownEvent,
     Symlink,
-    /// Disk or quota full (`ENOSPC`, `EDQUOT`).
+    /// Disk or quota full (`ENOSPC`, `EDQUOT`), or a file-size limit met
+    /// (`EFBIG`).
     StorageFull,
     PermissionDenied,
     /// A file or directory is gone, such as a run directory removed under a

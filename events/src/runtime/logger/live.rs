@@ -7,29 +7,38 @@ use std::sync::{Arc, Once, Weak};
 
 use parking_lot::Mutex;
 
-use super::writer::Writer;
-
-static LIVE: Mutex<Vec<Weak<Writer>>> = Mutex::new(Vec::new());
-
-pub(crate) fn register(writer: &Arc<Writer>) {
-    let mut live = LIVE.lock();
-    live.retain(|weak| weak.strong_count() > 0);
-    live.push(Arc::downgrade(writer));
+/// What the panic hook can do to a logger. A trait, so that this module
+/// needs nothing from the writer's (which registers itself here).
+pub(crate) trait Flushable: Send + Sync {
+    /// Writes what it can without waiting long; errors are reported, not
+    /// returned.
+    fn flush_for_panic(&self);
 }
 
-pub(crate) fn unregister(writer: &Writer) {
-    LIVE.lock()
-        .retain(|weak| weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), writer));
+static LIVE: Mutex<Vec<Weak<dyn Flushable>>> = Mutex::new(Vec::new());
+
+pub(crate) fn register<W: Flushable + 'static>(writer: &Arc<W>) {
+    let mut live = LIVE.lock();
+    live.retain(|weak| weak.strong_count() > 0);
+    let writer: Arc<dyn Flushable> = writer.clone();
+    live.push(Arc::downgrade(&writer));
+}
+
+pub(crate) fn unregister<W: Flushable>(writer: &W) {
+    LIVE.lock().retain(|weak| {
+        weak.strong_count() > 0 && !std::ptr::addr_eq(weak.as_ptr(), std::ptr::from_ref(writer))
+    });
 }
 
 /// Writes every buffered line of every live logger of this process (event
 /// loggers and component logs), ignoring errors (each is still counted and
 /// reported on stderr). Never blocks for long on a lock another thread holds.
 pub fn flush_live_loggers() {
-    let writers: Vec<Arc<Writer>> = match LIVE.try_lock_for(std::time::Duration::from_millis(200)) {
-        Some(live) => live.iter().filter_map(Weak::upgrade).collect(),
-        None => return,
-    };
+    let writers: Vec<Arc<dyn Flushable>> =
+        match LIVE.try_lock_for(std::time::Duration::from_millis(200)) {
+            Some(live) => live.iter().filter_map(Weak::upgrade).collect(),
+            None => return,
+        };
     for writer in writers {
         writer.flush_for_panic();
     }

@@ -11,7 +11,29 @@
 //! when the writer falls behind (a quarter of the queue waits), callers
 //! serialize their lines themselves and queue the bytes, so under load the
 //! work spreads over the cores.
-//! What happens next depends on the [`Durability`]:
+//! What happens next depends on the [`Durability`] and on the event type:
+//! a type marked [`LoggerConfig::write_immediately`] (by default
+//! `SystemErrorEvent` only) is written by the caller before `emit` returns,
+//! in every mode, so a crash never takes the errors first.
+//!
+//! # Sequence numbers
+//!
+//! Every line carries `seq` after `pid`: 1 for the logger's first event,
+//! then one more per event accepted, across all of its files. It is taken
+//! where the order is decided: under the queue's lock as the event is
+//! queued (the writer thread renders in queue order), or, for events written
+//! by their caller, under the file's lock and the queue's lock while the line
+//! is written. So each file's seqs strictly increase line by line, and across
+//! files seq is the emit order. An event `emit` refuses (non-finite float,
+//! shutdown, a failed write in line mode or of an immediate type) takes no
+//! seq; an event accepted and then lost (a batch that did not fit on a full
+//! disk, a `Serialize` that failed on the writer thread) leaves a gap, which
+//! is how readers see the loss. A logger started on a directory that already
+//! has events (the same process id, restarted) continues after the highest
+//! seq at the end of its files, so seqs never repeat within a process
+//! directory.
+//!
+//! What happens to the other events depends on the [`Durability`]:
 //!
 //! - **Buffered** (the guide's default): a file's buffer is written when it
 //!   holds 100 events, by the writer thread, and any event older
@@ -60,7 +82,7 @@
 //! logger.emit(event.clone())?;
 //! logger.flush()?;
 //! let text = std::fs::read_to_string(dir.path().join("events/tight_loop.jsonl"))?;
-//! assert!(text.contains(r#""correlation_id":"abc123","pid":12345,"operation_id":"supply_001""#));
+//! assert!(text.contains(r#""correlation_id":"abc123","pid":12345,"seq":1,"operation_id":"supply_001""#));
 //! logger.shutdown()?;
 //! assert!(logger.emit(event).is_err());
 //! # use basis_events::DomainEvent;
@@ -72,7 +94,10 @@ mod config;
 mod error;
 mod finite;
 mod live;
+mod queue;
+mod resume;
 mod rotate;
+mod worker;
 mod writer;
 
 use std::cell::RefCell;
@@ -89,7 +114,7 @@ pub use writer::FileCounts;
 
 pub(crate) use buffer::Slot;
 pub(crate) use finite::check_finite;
-use writer::Render;
+use queue::{Render, write_seq};
 pub(crate) use writer::Writer;
 
 use crate::clock::{EngineClock, Stamp};
@@ -109,12 +134,22 @@ struct Inner {
     writer: Arc<Writer>,
     /// `,"correlation_id":"…","pid":N`, escaped once.
     envelope_tail: Box<[u8]>,
-    /// The writer's slot of each registered event file, created with the
-    /// logger.
-    files: Vec<(&'static str, usize)>,
+    /// Each registered event file, created with the logger.
+    files: Vec<EventFile>,
     correlation_id: String,
     pid: u32,
     clock: EngineClock,
+}
+
+/// A registered event's file, as the logger writes it.
+#[derive(Clone, Copy)]
+struct EventFile {
+    file: &'static str,
+    /// The writer's slot of the file.
+    slot: usize,
+    /// Whether its events are written before `emit` returns, whatever the
+    /// mode ([`LoggerConfig::write_immediately`]).
+    immediate: bool,
 }
 
 impl Drop for Inner {
@@ -230,7 +265,9 @@ impl DomainEventLogger {
         if inner.writer.is_closed() {
             return Err(LogError::Shutdown);
         }
-        let slot = inner.slot_for(E::FILE).ok_or(LogError::UnknownEvent {
+        let EventFile {
+            slot, immediate, ..
+        } = inner.file_for(E::FILE).ok_or(LogError::UnknownEvent {
             event: E::NAME,
             file: E::FILE,
         })?;
@@ -241,22 +278,24 @@ impl DomainEventLogger {
             value,
         })?;
         let queued = Queued { slot, stamp, event };
-        if inner.writer.is_queued() {
-            if inner.writer.is_behind() {
+        let writer = &inner.writer;
+        if writer.is_queued() && !immediate {
+            if writer.is_behind() {
                 // The writer is the bottleneck: serialize here, in parallel.
-                let mut line = inner.writer.line_buffer();
-                queued.render(&inner.envelope_tail, &mut line)?;
-                return inner.writer.enqueue_rendered(slot, line);
+                let mut line = writer.line_buffer();
+                let seq_at = queued.render(&inner.envelope_tail, None, &mut line)?;
+                return writer.enqueue_rendered(slot, line, seq_at);
             }
-            return inner.writer.enqueue(Box::new(queued));
+            return writer.enqueue(Box::new(queued));
         }
-        let slot = inner.writer.slot_at(slot).ok_or(LogError::UnknownEvent {
+        // Line mode, or an event type written before `emit` returns.
+        let slot = writer.slot_at(slot).ok_or(LogError::UnknownEvent {
             event: E::NAME,
             file: E::FILE,
         })?;
         with_line_buffer(|line| {
-            queued.render(&inner.envelope_tail, line)?;
-            inner.writer.push(&slot, line)
+            let seq_at = queued.render(&inner.envelope_tail, None, line)?;
+            writer.write_event_now(&slot, line, seq_at)
         })
     }
 
@@ -323,11 +362,11 @@ impl fmt::Debug for DomainEventLogger {
 }
 
 impl Inner {
-    fn slot_for(&self, file: &'static str) -> Option<usize> {
+    fn file_for(&self, file: &'static str) -> Option<EventFile> {
         self.files
             .iter()
-            .find(|(name, _)| std::ptr::eq(*name, file) || *name == file)
-            .map(|(_, slot)| *slot)
+            .find(|known| std::ptr::eq(known.file, file) || known.file == file)
+            .copied()
     }
 }
 
@@ -349,10 +388,14 @@ impl<E: DomainEvent> Render for Queued<E> {
     }
 
     /// The bytes of `serde_json::to_string(&event.stamp(envelope))`, and `\n`.
-    fn render(&self, tail: &[u8], line: &mut Vec<u8>) -> Result<(), LogError> {
+    fn render(&self, tail: &[u8], seq: Option<u64>, line: &mut Vec<u8>) -> Result<usize, LogError> {
         line.push(b'{');
         self.stamp.write_json_fields(line);
         line.extend_from_slice(tail);
+        let seq_at = line.len();
+        if let Some(seq) = seq {
+            write_seq(line, seq);
+        }
         let start = line.len();
         serde_json::to_writer(&mut *line, &self.event)
             .and_then(|()| merge_object(line, start))
@@ -361,7 +404,7 @@ impl<E: DomainEvent> Render for Queued<E> {
                 source,
             })?;
         line.push(b'\n');
-        Ok(())
+        Ok(seq_at)
     }
 }
 
@@ -402,6 +445,9 @@ impl DomainEventLoggerBuilder {
         if std::fs::symlink_metadata(&events_dir).is_ok_and(|meta| meta.file_type().is_symlink()) {
             return Err(LogError::Symlink { path: events_dir });
         }
+        // Read before the files are opened, so a torn tail is still torn.
+        let next_seq = resume::next_seq(&events_dir, events.iter().map(|event| event.file()))
+            .map_err(|err| LogError::io("read the last seq in", &events_dir, err))?;
         let envelope_tail = envelope_tail(&self.correlation_id, self.pid);
         let writer = Writer::start(
             &events_dir,
@@ -412,13 +458,18 @@ impl DomainEventLoggerBuilder {
         let mut files = Vec::with_capacity(events.len());
         for event in events {
             match writer.slot(event.file()) {
-                Ok(slot) => files.push((event.file(), slot)),
+                Ok(slot) => files.push(EventFile {
+                    file: event.file(),
+                    slot,
+                    immediate: writer.config.writes_immediately(event.name()),
+                }),
                 Err(error) => {
                     let _ = writer.shutdown();
                     return Err(error);
                 }
             }
         }
+        writer.set_next_seq(next_seq);
         Ok(DomainEventLogger {
             inner: Arc::new(Inner {
                 writer,
@@ -432,6 +483,11 @@ impl DomainEventLoggerBuilder {
     }
 }
 
+/// The longest event file name, in bytes: the limit `#[domain_event]` and
+/// the correlation ids share, well under every file system's 255, so a
+/// rotated segment's longer name (`name.N.jsonl`) still fits.
+pub(crate) const MAX_EVENT_FILE_BYTES: usize = 128;
+
 /// Why `file` is not a plain file name that stays in `events/`, if it is not.
 fn file_name_problem(file: &str) -> Option<&'static str> {
     if file.is_empty() {
@@ -442,8 +498,8 @@ fn file_name_problem(file: &str) -> Option<&'static str> {
         Some("it contains a path separator")
     } else if file.chars().any(char::is_control) {
         Some("it contains a control character")
-    } else if file.len() > 255 {
-        Some("it is longer than 255 bytes")
+    } else if file.len() > MAX_EVENT_FILE_BYTES {
+        Some("it is longer than 128 bytes")
     } else {
         None
     }

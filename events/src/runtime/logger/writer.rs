@@ -20,167 +20,52 @@
 //! write everything. One queue per logger
 //! keeps each thread's events in order; batches of one file are written in
 //! the order they were formed (see [`Slot`]).
+//!
+//! This module holds what both sides share (the files, flush, shutdown);
+//! `queue.rs` is how callers hand lines over, `worker.rs` the thread's loop.
 
-use std::collections::VecDeque;
-use std::fs;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, mpsc};
 use std::thread::{self, JoinHandle, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
-use super::buffer::{Due, Pending, Pushed, Slot};
+use super::buffer::{Pending, Pushed, Slot};
 use super::config::{Durability, LoggerConfig};
 use super::error::{ErrorCounts, ErrorKind, ErrorReporter, LogError};
+use super::live::Flushable;
+use super::queue::{Msg, Queue, Render, insert_seq};
 use super::rotate::FileState;
 
-/// A line waiting in the queue, rendered by the writer thread.
-pub(crate) trait Render: Send {
-    /// The index of the line's file, from [`Writer::slot`].
-    fn slot(&self) -> usize;
-    /// The event's name, for errors.
-    fn name(&self) -> &'static str;
-    /// Writes the whole line, `\n` included, into `line`; `tail` is the
-    /// writer's envelope tail.
-    fn render(&self, tail: &[u8], line: &mut Vec<u8>) -> Result<(), LogError>;
-}
-
-enum Msg {
-    Line(Box<dyn Render>),
-    /// A line the caller serialized itself, for the file of this index.
-    Rendered(usize, Vec<u8>),
-    Flush(mpsc::SyncSender<Result<(), LogError>>),
-    Stop,
-}
-
-/// The bounded queue from callers to the writer thread.
-///
-/// The writer takes everything queued at once, so a caller that found the
-/// queue full wakes up to a whole queue of room: under load, callers and
-/// writer hand over batches instead of waking each other once per event.
-/// A caller wakes a sleeping writer only for a flush or a stop, or once
-/// [`WAKE_BACKLOG`] lines wait; otherwise the writer takes the queue on its
-/// own every half flush interval. A wake-up is a system call: this keeps it
-/// off all but a few emits.
-/// How many lines wait before a caller wakes the writer thread.
-const WAKE_BACKLOG: usize = 512;
-
-struct Queue {
-    state: Mutex<QueueState>,
-    capacity: usize,
-    /// How many messages wait, read without the lock.
-    backlog: AtomicUsize,
-    /// Signalled when the writer took the queue.
-    not_full: Condvar,
-    /// Signalled when something arrives while the writer waits.
-    not_empty: Condvar,
-}
-
-struct QueueState {
-    items: VecDeque<Msg>,
-    writer_waiting: bool,
-    /// Set by `wake`: a direct caller filled a batch.
-    woken: bool,
-}
-
-impl Queue {
-    fn new(capacity: usize) -> Self {
-        Queue {
-            state: Mutex::new(QueueState {
-                items: VecDeque::with_capacity(capacity.min(1 << 16)),
-                writer_waiting: false,
-                woken: false,
-            }),
-            capacity,
-            backlog: AtomicUsize::new(0),
-            not_full: Condvar::new(),
-            not_empty: Condvar::new(),
-        }
-    }
-
-    /// Appends `msg`, waiting while the queue is full (at most `timeout`,
-    /// if given; the message comes back if it did not fit in time).
-    fn push(&self, msg: Msg, timeout: Option<Duration>) -> Result<(), Msg> {
-        let deadline = timeout.map(|timeout| Instant::now() + timeout);
-        let mut state = self.state.lock();
-        while state.items.len() >= self.capacity {
-            match deadline {
-                None => self.not_full.wait(&mut state),
-                Some(deadline) => {
-                    if self.not_full.wait_until(&mut state, deadline).timed_out() {
-                        return Err(msg);
-                    }
-                }
-            }
-        }
-        let urgent = matches!(msg, Msg::Flush(_) | Msg::Stop);
-        state.items.push_back(msg);
-        self.backlog.store(state.items.len(), Ordering::Relaxed);
-        if state.writer_waiting && (urgent || state.items.len() >= WAKE_BACKLOG.min(self.capacity))
-        {
-            state.writer_waiting = false;
-            self.not_empty.notify_one();
-        }
-        Ok(())
-    }
-
-    /// Tells a waiting writer to look at the files now.
-    fn wake(&self) {
-        let mut state = self.state.lock();
-        state.woken = true;
-        if state.writer_waiting {
-            state.writer_waiting = false;
-            self.not_empty.notify_one();
-        }
-    }
-
-    /// Takes everything queued into `into` (empty on entry), waiting up to
-    /// `timeout` if nothing is.
-    fn take(&self, into: &mut VecDeque<Msg>, timeout: Duration) {
-        let mut state = self.state.lock();
-        if state.items.is_empty() && !state.woken {
-            state.writer_waiting = true;
-            self.not_empty.wait_for(&mut state, timeout);
-            state.writer_waiting = false;
-        }
-        state.woken = false;
-        let was_full = state.items.len() >= self.capacity;
-        std::mem::swap(&mut state.items, into);
-        self.backlog.store(0, Ordering::Relaxed);
-        drop(state);
-        if was_full {
-            self.not_full.notify_all();
-        }
-    }
-}
-
 pub(crate) struct Writer {
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     pub(crate) config: LoggerConfig,
-    slots: RwLock<Vec<Arc<Slot>>>,
+    pub(super) slots: RwLock<Vec<Arc<Slot>>>,
     /// Set by `shutdown`: every later line is refused.
-    closed: AtomicBool,
+    pub(super) closed: AtomicBool,
     /// Queued pushes under way; shutdown waits for them before stopping
     /// the writer, so a line is either refused or written.
-    inflight: AtomicUsize,
-    queue: Option<Queue>,
-    thread: Mutex<Option<JoinHandle<()>>>,
-    thread_id: OnceLock<ThreadId>,
+    pub(super) inflight: AtomicUsize,
+    pub(super) queue: Option<Queue>,
+    /// The next seq in line mode, where there is no queue to keep it; held
+    /// while an event is written.
+    pub(super) line_seq: Mutex<u64>,
+    pub(super) thread: Mutex<Option<JoinHandle<()>>>,
+    pub(super) thread_id: OnceLock<ThreadId>,
     /// Bytes every queued line carries after its timestamps
     /// (`,"correlation_id":"…","pid":N` for events).
-    envelope_tail: Box<[u8]>,
+    pub(super) envelope_tail: Box<[u8]>,
     /// Buffers of caller-serialized lines, handed back by the writer thread:
     /// allocating on one thread and freeing on another makes the allocator
     /// contend.
-    line_pool: Mutex<Vec<Vec<u8>>>,
+    pub(super) line_pool: Mutex<Vec<Vec<u8>>>,
     pub(crate) errors: ErrorReporter,
 }
 
 /// How many spare line buffers the pool keeps.
-const LINE_POOL: usize = 4096;
+pub(super) const LINE_POOL: usize = 4096;
 
 /// Lines written and lost per file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -196,43 +81,6 @@ pub struct FileCounts {
 // === impl Writer ===
 
 impl Writer {
-    /// Creates the directory if needed, and starts the writer thread (none
-    /// in line mode, where callers write).
-    pub(crate) fn start(
-        dir: &Path,
-        config: LoggerConfig,
-        what: String,
-        envelope_tail: Vec<u8>,
-    ) -> Result<Arc<Writer>, LogError> {
-        fs::create_dir_all(dir).map_err(|err| LogError::io("create directory", dir, err))?;
-        let threaded = config.durability != Durability::Line;
-        let queue = threaded.then(|| Queue::new(config.queue_events));
-        let writer = Arc::new(Writer {
-            dir: dir.to_owned(),
-            config,
-            slots: RwLock::new(Vec::new()),
-            closed: AtomicBool::new(false),
-            inflight: AtomicUsize::new(0),
-            queue,
-            thread: Mutex::new(None),
-            thread_id: OnceLock::new(),
-            envelope_tail: envelope_tail.into_boxed_slice(),
-            line_pool: Mutex::new(Vec::new()),
-            errors: ErrorReporter::new(what),
-        });
-        if threaded {
-            let worker = writer.clone();
-            let handle = thread::Builder::new()
-                .name("basis-log-writer".to_owned())
-                .spawn(move || run_worker(&worker))
-                .map_err(|err| LogError::io("start the writer thread for", dir, err))?;
-            let _ = writer.thread_id.set(handle.thread().id());
-            *writer.thread.lock() = Some(handle);
-        }
-        super::live::register(&writer);
-        Ok(writer)
-    }
-
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
@@ -265,7 +113,7 @@ impl Writer {
         self.slots.read().get(index).cloned()
     }
 
-    fn slots(&self) -> Vec<Arc<Slot>> {
+    pub(super) fn slots(&self) -> Vec<Arc<Slot>> {
         self.slots.read().clone()
     }
 
@@ -280,7 +128,7 @@ impl Writer {
 
     /// Hands a line to the writer thread; waits while the queue is full.
     pub(crate) fn enqueue(&self, line: Box<dyn Render>) -> Result<(), LogError> {
-        self.enqueue_msg(Msg::Line(line), None)
+        self.enqueue_msg(Msg::Line(0, line), None)
     }
 
     /// Queues `msg` unless the writer is shut down; waits while the queue
@@ -319,10 +167,93 @@ impl Writer {
             .unwrap_or_else(|| Vec::with_capacity(512))
     }
 
-    /// Hands a line the caller serialized to the writer thread, in queue
-    /// order with the other lines; waits while the queue is full.
-    pub(crate) fn enqueue_rendered(&self, slot: usize, line: Vec<u8>) -> Result<(), LogError> {
-        self.enqueue_msg(Msg::Rendered(slot, line), None)
+    /// Hands a line the caller serialized (without its seq, which goes at
+    /// `seq_at`) to the writer thread, in queue order with the other lines;
+    /// waits while the queue is full. The seq is taken as it is queued.
+    pub(crate) fn enqueue_rendered(
+        &self,
+        slot: usize,
+        line: Vec<u8>,
+        seq_at: usize,
+    ) -> Result<(), LogError> {
+        let msg = Msg::Rendered {
+            slot,
+            line,
+            seq_at,
+            seq: 0,
+        };
+        self.enqueue_msg(msg, None)
+    }
+
+    /// Runs `write` with the next seq, under the lock that orders events
+    /// (the queue's, or in line mode the writer's own); the seq is used up
+    /// only if `write` succeeds.
+    fn with_next_seq(
+        &self,
+        write: impl FnOnce(u64) -> Result<(), LogError>,
+    ) -> Result<(), LogError> {
+        match &self.queue {
+            Some(queue) => queue.with_next_seq(write),
+            None => {
+                let mut next = self.line_seq.lock();
+                write(*next)?;
+                *next += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Makes `next` the seq of the next event: a logger started on a
+    /// directory that already has events continues their numbering.
+    pub(crate) fn set_next_seq(&self, next: u64) {
+        match &self.queue {
+            Some(queue) => queue.set_next_seq(next),
+            None => *self.line_seq.lock() = next,
+        }
+    }
+
+    /// Writes one event's line (rendered without its seq, which goes at
+    /// `seq_at`) before returning, whatever the mode: line mode, and the
+    /// event types written immediately (`LoggerConfig::immediate`). The
+    /// file's buffered lines, if any, are written first, and the seq is
+    /// taken under the file's lock, so the file's seqs keep increasing; it
+    /// is used up only if the write succeeds (a refused event leaves no
+    /// gap). In durable mode the line is also synced.
+    pub(crate) fn write_event_now(
+        &self,
+        slot: &Slot,
+        line: &mut Vec<u8>,
+        seq_at: usize,
+    ) -> Result<(), LogError> {
+        let mut file = slot.file.lock();
+        // Checked under the file lock: shutdown takes it after closing.
+        if self.is_closed() {
+            return Err(LogError::Shutdown);
+        }
+        if slot.pending.lock().ready(true) > 0
+            && let Err(error) = self.drain_locked(slot, &mut file, true)
+        {
+            self.defer(slot, error);
+        }
+        self.with_next_seq(|seq| {
+            insert_seq(line, seq_at, seq);
+            // A failed write leaves no partial line (the file is cut back),
+            // so the seq is free for the next event.
+            let outcome = file
+                .write_lines(line, &self.config)
+                .map_err(|(_, err)| err)?;
+            slot.written.fetch_add(1, Ordering::Relaxed);
+            if outcome.reopened {
+                self.report_reopened(slot);
+            }
+            Ok(())
+        })?;
+        // After the seq is used up: the line is in the file even if the sync
+        // fails, and its seq must not be given again.
+        if self.config.durability == Durability::Durable {
+            file.sync()?;
+        }
+        Ok(())
     }
 
     /// Appends one line (ending in `\n`) serialized by the caller: buffered,
@@ -380,7 +311,7 @@ impl Writer {
 
     /// Writes `slot`'s ready batches in order, and `fdatasync`s in durable
     /// mode. Returns the errors met, combined; every error is reported.
-    fn drain(&self, slot: &Slot, include_current: bool) -> Result<(), LogError> {
+    pub(super) fn drain(&self, slot: &Slot, include_current: bool) -> Result<(), LogError> {
         self.drain_locked(slot, &mut slot.file.lock(), include_current)
     }
 
@@ -450,7 +381,7 @@ impl Writer {
     /// Writes every batch of every file now, on this thread, and returns the
     /// errors met since the last flush (including the writer thread's),
     /// combined so that together they name every event lost.
-    fn flush_slots(&self) -> Result<(), LogError> {
+    pub(super) fn flush_slots(&self) -> Result<(), LogError> {
         let mut errors = None;
         for slot in self.slots() {
             let result = self.drain(&slot, true);
@@ -546,140 +477,16 @@ impl Writer {
         self.errors.counts()
     }
 
-    // === the writer thread's work ===
-
-    /// Serializes one queued line into its file's batch; writes the batch
-    /// when full.
-    fn render_queued(&self, queued: &dyn Render, slot: &Slot, line: &mut Vec<u8>) {
-        line.clear();
-        // A panicking Serialize impl must not take the writer thread down.
-        let rendered = catch_unwind(AssertUnwindSafe(|| {
-            queued.render(&self.envelope_tail, line)
-        }))
-        .unwrap_or_else(|_| {
-            Err(LogError::Serialize {
-                event: queued.name(),
-                source: <serde_json::Error as serde::ser::Error>::custom(
-                    "its Serialize implementation panicked",
-                ),
-            })
-        });
-        if let Err(error) = rendered {
-            slot.lost.fetch_add(1, Ordering::Relaxed);
-            self.defer(slot, error);
-            return;
-        }
-        self.append_rendered(slot, line);
-    }
-
-    /// Appends a whole line to its file's batch; writes the batch when full.
-    fn append_rendered(&self, slot: &Slot, line: &[u8]) {
-        let pushed = slot.pending.lock().push(line, self.config.batch_events);
-        if let Pushed::BatchFull = pushed
-            && let Err(error) = self.drain(slot, false)
-        {
-            self.defer(slot, error);
-        }
-    }
-
     /// Keeps an error of the writer thread for the next `flush`.
-    fn defer(&self, slot: &Slot, error: LogError) {
+    pub(super) fn defer(&self, slot: &Slot, error: LogError) {
         self.errors.report(&error);
         let mut deferred = slot.deferred.lock();
         *deferred = Some(LogError::combine(deferred.take(), error));
     }
-
-    /// How old a batch may get before the writer thread writes it: the
-    /// flush interval, or half of it when lines may also wait up to half an
-    /// interval in the queue, so no line waits longer than the interval.
-    fn batch_age_limit(&self) -> Duration {
-        if self.is_queued() {
-            self.config.flush_interval / 2
-        } else {
-            self.config.flush_interval
-        }
-    }
-
-    /// Writes full batches and batches older than the age limit; returns
-    /// how long until the next one is due (at most the age limit).
-    fn run_timers(&self) -> Duration {
-        let interval = self.batch_age_limit();
-        let mut sleep = interval;
-        let now = Instant::now();
-        for slot in self.slots() {
-            let due = slot.pending.lock().due(now, interval);
-            match due {
-                Due::Now { include_current } => {
-                    if let Err(error) = self.drain(&slot, include_current) {
-                        self.defer(&slot, error);
-                    }
-                    if !include_current {
-                        // The current batch may be due too; look again soon.
-                        sleep = Duration::ZERO;
-                    }
-                }
-                Due::In(wait) => sleep = sleep.min(wait),
-                Due::Idle => {}
-            }
-        }
-        sleep
-    }
 }
 
-/// The writer thread: renders queued lines, answers flushes, runs the
-/// timers, until told to stop.
-fn run_worker(writer: &Writer) {
-    let Some(queue) = &writer.queue else {
-        return;
-    };
-    // The writer's slots, refreshed when a line names one opened since.
-    let mut slots = writer.slots();
-    let mut slot = |index: usize| {
-        if index >= slots.len() {
-            slots = writer.slots();
-        }
-        slots.get(index).cloned()
-    };
-    let mut line = Vec::with_capacity(1024);
-    let mut batch = VecDeque::new();
-    let mut spare = Vec::new();
-    let mut sleep = writer.batch_age_limit();
-    loop {
-        queue.take(&mut batch, sleep);
-        for msg in batch.drain(..) {
-            match msg {
-                Msg::Line(queued) => {
-                    if let Some(slot) = slot(queued.slot()) {
-                        writer.render_queued(&*queued, &slot, &mut line);
-                    }
-                }
-                Msg::Rendered(index, rendered) => {
-                    if let Some(slot) = slot(index) {
-                        writer.append_rendered(&slot, &rendered);
-                    }
-                    spare.push(rendered);
-                }
-                Msg::Flush(reply) => {
-                    let _ = reply.send(writer.flush_slots());
-                }
-                // Everything queued before Stop was rendered; shutdown
-                // writes the batches.
-                Msg::Stop => return,
-            }
-        }
-        if !spare.is_empty() {
-            let mut pool = writer.line_pool.lock();
-            for mut line in spare.drain(..) {
-                if pool.len() >= LINE_POOL {
-                    break;
-                }
-                // A huge line's buffer is not worth keeping.
-                if line.capacity() <= 1 << 16 {
-                    line.clear();
-                    pool.push(line);
-                }
-            }
-        }
-        sleep = writer.run_timers().max(Duration::from_micros(100));
+impl Flushable for Writer {
+    fn flush_for_panic(&self) {
+        Writer::flush_for_panic(self);
     }
 }
