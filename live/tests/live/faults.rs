@@ -1,0 +1,1 @@
+//! Faults at random moments, driving the real binaries: added next.
