@@ -129,3 +129,45 @@ fn test_a_torn_tail_is_shipped_only_once_completed() {
         "an ended, fully acknowledged run is marked done"
     );
 }
+
+#[test]
+fn test_the_collector_applies_retention_to_its_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(server) = server(tmp.path()) else {
+        return;
+    };
+    stream(&server, "BASIS", Duration::from_secs(120));
+    let out = tmp.path().join("out");
+    // A collected live run last written 40 days ago, and one 10 days ago.
+    let mut old = Source::new(&out, "old_run", 7, "host-1", 1000);
+    let mut recent = Source::new(&out, "recent_run", 7, "host-1", 1000);
+    for source in [&mut old, &mut recent] {
+        source.event("positions.jsonl", r#""i":1"#);
+        source.finish();
+    }
+    let age = |dir: &Path, days: u64| {
+        let when = std::time::SystemTime::now() - Duration::from_secs(days * 24 * 3600);
+        for file in ["metadata.json", "events/positions.jsonl"] {
+            std::fs::File::options()
+                .write(true)
+                .open(dir.join(file))
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+    };
+    age(&old.dir, 40);
+    age(&recent.dir, 10);
+    let mut options = CollectOptions::new(server.url(), &out);
+    options.idle_exit = Some(Duration::from_millis(500));
+    let report = collect(&options, &quiet).unwrap();
+    assert_eq!(report.removed_runs, 1);
+    assert!(
+        !out.join("old_run").exists(),
+        "a 40-day-old live run was kept"
+    );
+    assert!(
+        out.join("recent_run").exists(),
+        "a 10-day-old live run was removed"
+    );
+}
