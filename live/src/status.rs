@@ -61,6 +61,10 @@ pub enum Status {
         messages: u64,
         lines: u64,
     },
+    /// The watcher is subscribed: from now on it sees what is published.
+    Watching {
+        subject: String,
+    },
 }
 
 impl fmt::Display for Status {
@@ -112,6 +116,7 @@ impl fmt::Display for Status {
             Status::Collected { messages, lines } => {
                 write!(f, "collected {lines} lines in {messages} messages")
             }
+            Status::Watching { subject } => write!(f, "watching {subject}"),
         }
     }
 }

@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::error::NatsError;
 use crate::message::{Body, Message};
 use crate::nats::{self, Retry};
-use crate::status::StatusFn;
+use crate::status::{Status, StatusFn};
 use crate::subject::{ALL_SUBJECTS, FileOrigin};
 
 /// The event file of system errors.
@@ -104,20 +104,22 @@ pub fn watch(
             .correlation_id
             .as_deref()
             .map_or_else(|| ALL_SUBJECTS.to_owned(), FileOrigin::run_subjects);
-        let mut subscriber = client
-            .subscribe(subject)
-            .await
-            .map_err(|err| NatsError::Request {
-                op: "subscribing",
-                url: options.url.clone(),
-                reason: err.to_string(),
-            })?;
+        let mut subscriber =
+            client
+                .subscribe(subject.clone())
+                .await
+                .map_err(|err| NatsError::Request {
+                    op: "subscribing",
+                    url: options.url.clone(),
+                    reason: err.to_string(),
+                })?;
         // Subscribed once this returns: the caller may start publishing.
         client.flush().await.map_err(|err| NatsError::Request {
             op: "subscribing",
             url: options.url.clone(),
             reason: err.to_string(),
         })?;
+        status(&Status::Watching { subject });
         let mut seen: HashMap<(String, FileOrigin), u64> = HashMap::new();
         while let Some(message) = subscriber.next().await {
             let Ok(decoded) = Message::decode(
