@@ -398,6 +398,29 @@ mod tests {
     }
 
     #[test]
+    fn a_gap_is_written_over_only_when_asked_and_then_reported() {
+        let root = tempfile::tempdir().unwrap();
+        let mut sink = Sink::new(root.path());
+        let log = "engine.log";
+        sink.apply(&batch(log, "h", IdKind::Line, 0, "a\n"), false)
+            .unwrap();
+        let after_gap = batch(log, "h", IdKind::Line, 3, "d\n");
+        assert_eq!(
+            sink.apply(&after_gap, false).unwrap(),
+            Applied::Gap { after: 1, prev: 3 }
+        );
+        assert_eq!(
+            sink.apply(&after_gap, true).unwrap(),
+            Applied::Written {
+                lines: 1,
+                gap: Some((1, 3))
+            }
+        );
+        let text = fs::read_to_string(root.path().join("run/7/engine.log")).unwrap();
+        assert_eq!(text, "a\nd\n");
+    }
+
+    #[test]
     fn seq_ids_are_read_back_after_a_restart() {
         let root = tempfile::tempdir().unwrap();
         let file = "events/positions.jsonl";
