@@ -15,6 +15,14 @@ use basis_log::run::Run;
 use basis_log::validate;
 use clap::{Args, Parser, Subcommand};
 
+// Live shipping (issue 16); one file per subcommand under src/commands/.
+mod commands {
+    pub(crate) mod collect;
+    pub(crate) mod forward;
+    pub(crate) mod prune;
+    pub(crate) mod watch;
+}
+
 /// Typed, schema-checked audit trail of a trading-strategy engine: demo
 /// backtest, results store, and the logging guide's debugging workflows.
 #[derive(Debug, Parser)]
@@ -86,6 +94,14 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Ship a run to NATS JetStream, complete lines only, resuming from its cursor.
+    Forward(commands::forward::ForwardArgs),
+    /// Collect every run of a JetStream stream into one log tree.
+    Collect(commands::collect::CollectArgs),
+    /// Show the fleet's errors and failed operations live, one line each.
+    Watch(commands::watch::WatchArgs),
+    /// Remove old runs (7 days backtest, 30 live), never one still running or being forwarded.
+    Prune(commands::prune::PruneArgs),
 }
 
 #[derive(Debug, Args)]
@@ -387,6 +403,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Forward(args) => commands::forward::exec(args, json, &mut out)?,
+        Command::Collect(args) => commands::collect::exec(args, json, &mut out)?,
+        Command::Watch(args) => commands::watch::exec(args, json, &mut out)?,
+        Command::Prune(args) => commands::prune::exec(args, json, &mut out)?,
     }
     Ok(ExitCode::SUCCESS)
 }
