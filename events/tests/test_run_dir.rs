@@ -15,7 +15,9 @@ use serde_json::Value;
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 fn options() -> RunOptions {
-    RunOptions::new("pure_lending_usdt", "pure_lending", 10000.0)
+    // These tests age runs by hand and apply retention themselves; retention
+    // at creation is tested in test_retention_auto.rs.
+    RunOptions::new("pure_lending_usdt", "pure_lending", 10000.0).retention(None)
 }
 
 fn manifest(dir: &Path) -> Value {

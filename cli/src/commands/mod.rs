@@ -2,15 +2,19 @@
 //! its arguments (`Args`) and `exec`, which calls one library function and
 //! prints its outcome, as cargo's `src/bin/cargo/commands/` does.
 
+mod collect;
 mod demo;
 mod errors;
 mod export;
 mod failures;
+mod forward;
 mod positions;
+mod prune;
 mod report;
 mod stats;
 mod trace;
 mod validate;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,6 +44,14 @@ pub(crate) enum Command {
     Report(report::ReportArgs),
     /// Check every line of every event file against its schema and typed event.
     Validate(validate::ValidateArgs),
+    /// Ship a run (one process or every process of a correlation id) to a NATS JetStream stream.
+    Forward(forward::ForwardArgs),
+    /// Collect every run of a JetStream stream into one log tree.
+    Collect(collect::CollectArgs),
+    /// Show the fleet's errors and failed operations live, one line each.
+    Watch(watch::WatchArgs),
+    /// Remove old runs (7 days backtest, 30 live), never one still running or being forwarded.
+    Prune(prune::PruneArgs),
 }
 
 /// What every command prints to.
@@ -64,8 +76,17 @@ impl Command {
             Command::Stats(run) => stats::exec(run, cx),
             Command::Report(args) => report::exec(args, cx),
             Command::Validate(args) => validate::exec(args, cx),
+            Command::Forward(args) => live(forward::exec(args, cx.json, cx.out)),
+            Command::Collect(args) => live(collect::exec(args, cx.json, cx.out)),
+            Command::Watch(args) => live(watch::exec(args, cx.json, cx.out)),
+            Command::Prune(args) => live(prune::exec(args, cx.json, cx.out)),
         }
     }
+}
+
+/// The live commands report success as `()`.
+fn live(result: Result<()>) -> Result<ExitCode> {
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// The run a query reads.

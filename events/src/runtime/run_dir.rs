@@ -1,6 +1,15 @@
 //! Run directories: `logs/{correlation_id}/{pid}/` with its `events/` and
 //! run manifest, and the retention that removes old runs.
 //!
+//! # Retention
+//!
+//! Every [`LogDirectoryManager::create_run_logs`] applies retention to the
+//! root first (7 days of backtests, 30 of live runs, judged by last write),
+//! unless turned off with [`LogDirectoryManager::auto_retention`] or
+//! [`RunOptions::retention`]. It never removes the new run, a run still
+//! running, or a run a forwarder has not finished shipping
+//! ([`FORWARD_CURSOR_FILE`]).
+//!
 //! # Layout
 //!
 //! ```text
@@ -68,6 +77,11 @@ pub const DEFAULT_LOG_ROOT: &str = "logs";
 pub const MANIFEST_FILE: &str = "metadata.json";
 /// The longest id accepted, in bytes.
 pub const MAX_ID_BYTES: usize = 128;
+/// The forwarder's cursor, in the process directory: what of the run a
+/// JetStream server has acknowledged (`basis-live` writes it). While it
+/// exists and does not say `"done": true`, the run is still being forwarded
+/// and retention never removes it. See [`ForwardMarker`].
+pub const FORWARD_CURSOR_FILE: &str = "forward.cursor.json";
 
 const DIR_MODE: u32 = 0o750;
 
@@ -208,6 +222,8 @@ pub struct RunOptions {
     strategy: String,
     initial_capital: f64,
     execution_mode: ExecutionMode,
+    /// `None`: the manager's retention; `Some(None)`: none for this run.
+    retention: Option<Option<RetentionOptions>>,
 }
 
 impl RunOptions {
@@ -220,6 +236,7 @@ impl RunOptions {
             strategy: strategy.into(),
             initial_capital,
             execution_mode: ExecutionMode::Backtest,
+            retention: None,
         }
     }
 
@@ -240,6 +257,14 @@ impl RunOptions {
         self.execution_mode = mode;
         self
     }
+
+    /// The retention applied when this run is created, instead of the
+    /// manager's ([`LogDirectoryManager::auto_retention`]); `None` applies
+    /// none. The new run itself is always kept.
+    pub fn retention(mut self, retention: Option<RetentionOptions>) -> Self {
+        self.retention = Some(retention);
+        self
+    }
 }
 
 /// Creates run directories under a log root and removes old ones (the
@@ -249,6 +274,8 @@ pub struct LogDirectoryManager {
     root: PathBuf,
     /// Runs created through this manager and not finished: never removed.
     active: Arc<Mutex<HashSet<String>>>,
+    /// Applied at every run creation unless the run's options say otherwise.
+    auto_retention: Option<RetentionOptions>,
 }
 
 impl Default for LogDirectoryManager {
@@ -271,7 +298,17 @@ impl LogDirectoryManager {
         LogDirectoryManager {
             root: root.into(),
             active: Arc::new(Mutex::new(HashSet::new())),
+            auto_retention: Some(RetentionOptions::new()),
         }
+    }
+
+    /// The retention applied each time a run is created: the guide's 7 and
+    /// 30 days by default, so logs never grow until the disk is full because
+    /// nobody called [`apply_retention`](Self::apply_retention). `None`
+    /// turns it off. Its `now` is the creation time unless set.
+    pub fn auto_retention(mut self, retention: Option<RetentionOptions>) -> Self {
+        self.auto_retention = retention;
+        self
     }
 
     /// The log root.
@@ -347,11 +384,16 @@ impl LogDirectoryManager {
         write_manifest(&dir, &manifest)?;
         write_catalog(&dir, &catalog)?;
         self.active.lock().insert(correlation_id.clone());
+        let retention = options
+            .retention
+            .unwrap_or_else(|| self.auto_retention.clone())
+            .map(|retention| self.apply_retention(&retention.keep(correlation_id.clone())));
         Ok(RunLogs {
             dir,
             events_dir,
             manifest: Mutex::new(manifest),
             active: self.active.clone(),
+            retention,
         })
     }
 
@@ -362,7 +404,9 @@ impl LogDirectoryManager {
     /// time of any file inside it, not a directory's own (which appends do
     /// not change). Never removed: a run this manager created and has not
     /// finished, a run named in [`RetentionOptions::keep`], a run whose
-    /// manifest says running and whose process is alive, anything that is
+    /// manifest says running and whose process is alive, a run a forwarder
+    /// has not finished shipping (a [`FORWARD_CURSOR_FILE`] in one of its
+    /// process directories that is not marked done), anything that is
     /// not a run directory (a valid id with a manifest), and anything reached
     /// through a symbolic link. Only direct children of the root are
     /// considered, and links inside a run are removed, never followed.
@@ -434,12 +478,17 @@ impl LogDirectoryManager {
                 report.skipped.push(skip(SkipReason::Active));
                 continue;
             }
+            if !forwarding_done(&path) {
+                report.skipped.push(skip(SkipReason::NotAcknowledged));
+                continue;
+            }
             let limit = match execution_mode {
                 ExecutionMode::Backtest => options.backtest_retention,
                 ExecutionMode::Live => options.live_retention,
             };
             let age = options
                 .now
+                .unwrap_or_else(SystemTime::now)
                 .duration_since(last_write)
                 .unwrap_or(Duration::ZERO);
             if age <= limit {
@@ -470,7 +519,8 @@ impl LogDirectoryManager {
 #[must_use]
 pub struct RetentionOptions {
     dry_run: bool,
-    now: SystemTime,
+    /// `None`: the time retention runs.
+    now: Option<SystemTime>,
     keep: HashSet<String>,
     backtest_retention: Duration,
     live_retention: Duration,
@@ -482,7 +532,7 @@ impl Default for RetentionOptions {
     fn default() -> Self {
         RetentionOptions {
             dry_run: false,
-            now: SystemTime::now(),
+            now: None,
             keep: HashSet::new(),
             backtest_retention: 7 * DAY,
             live_retention: 30 * DAY,
@@ -502,9 +552,9 @@ impl RetentionOptions {
         self
     }
 
-    /// Judges age as of `now`.
+    /// Judges age as of `now` (by default, the moment retention runs).
     pub fn now(mut self, now: SystemTime) -> Self {
-        self.now = now;
+        self.now = Some(now);
         self
     }
 
@@ -567,6 +617,38 @@ pub enum SkipReason {
     /// The active run: created here and not finished, kept on request, or
     /// running in a live process.
     Active,
+    /// A forwarder has not had all of the run acknowledged by its server:
+    /// removing it would lose what was never shipped.
+    NotAcknowledged,
+}
+
+/// What retention reads of a [`FORWARD_CURSOR_FILE`]: only whether the
+/// forwarder is done. The forwarder writes more (per-file positions); a
+/// cursor retention cannot read counts as not done, so an unreadable
+/// cursor keeps the run rather than losing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ForwardMarker {
+    /// Every line and file of the process directory was acknowledged by the
+    /// server, and its manifest says the run ended.
+    #[serde(default)]
+    pub done: bool,
+}
+
+/// Whether no process directory of `run` holds a forward cursor that is not
+/// done.
+fn forwarding_done(run: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(run) else {
+        return true;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .all(
+            |entry| match fs::read(entry.path().join(FORWARD_CURSOR_FILE)) {
+                Ok(bytes) => serde_json::from_slice::<ForwardMarker>(&bytes).is_ok_and(|m| m.done),
+                Err(err) => err.kind() == io::ErrorKind::NotFound,
+            },
+        )
 }
 
 /// The directories of one process of a run.
@@ -576,9 +658,18 @@ pub struct RunLogs {
     events_dir: PathBuf,
     manifest: Mutex<RunManifest>,
     active: Arc<Mutex<HashSet<String>>>,
+    /// What the retention applied at creation did, if any was.
+    retention: Option<Result<RetentionReport, RunDirError>>,
 }
 
 impl RunLogs {
+    /// What the retention applied when this run was created removed, kept
+    /// and skipped, or why it failed; `None` if none was configured. A
+    /// failed retention does not fail the run: its logs are still written.
+    pub fn retention(&self) -> Option<Result<&RetentionReport, &RunDirError>> {
+        self.retention.as_ref().map(Result::as_ref)
+    }
+
     /// `{root}/{correlation_id}/{pid}`: the guide's `log_dir`.
     pub fn dir(&self) -> &Path {
         &self.dir
