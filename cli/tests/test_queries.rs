@@ -4,8 +4,8 @@ mod common;
 
 use assert_cmd::Command;
 use basis_events::Severity;
+use basis_events::reader::Run;
 use basis_log::query::{errors, failures, positions, stats, trace};
-use basis_log::run::Run;
 use common::{demo_in, event_path, lines};
 use serde_json::Value;
 
@@ -181,7 +181,8 @@ fn test_query_commands_print_tables_and_json() {
     let out = cli().arg("failures").arg(dir.path()).output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("is not a run directory"), "{stderr}");
+    // The library reader's words (issue 12): one opener, one message.
+    assert!(stderr.contains("is not a run"), "{stderr}");
     let out = cli()
         .args(["errors", "--severity", "SEVERE"])
         .arg(&outcome.run_dir)
