@@ -106,6 +106,14 @@ pub enum Error {
     #[error(transparent)]
     Registry(#[from] basis_events::DuplicateEvent),
 
+    /// The run cannot be opened by the library reader.
+    #[error(transparent)]
+    Open(#[from] basis_events::reader::OpenError),
+
+    /// A problem of the run that ends a strict read.
+    #[error(transparent)]
+    Read(#[from] basis_events::reader::Problem),
+
     /// A query asked for something the run does not have.
     #[error("{0}")]
     NotFound(String),

@@ -7,13 +7,14 @@
 //! - [`export`] finalizes a run into `results/{backtest_id}/`: the logs, one CSV
 //!   and one Parquet file per event file, and `summary.json` / `summary.md`.
 //! - [`query`] answers the guide's debugging questions (failures, one
-//!   operation's trace, a position's history, errors, stats).
+//!   operation's trace, a position's history, errors, stats, the state at a
+//!   time).
 //! - [`validate`] checks every line of every event file against its schema and
 //!   its typed event.
 //!
-//! Every reader goes through [`run`] and [`read`]: they find a run's processes
-//! and every rotated segment of each event file, and tell a torn last line
-//! (a crash mid-write) from corruption.
+//! The queries read through the library reader, `basis_events::reader`;
+//! [`run`] and [`read`] remain only for `export`, `validate` and `report`,
+//! until they move onto it too.
 
 pub mod columns;
 pub mod demo;

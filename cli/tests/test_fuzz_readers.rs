@@ -9,10 +9,10 @@ mod common;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use basis_events::reader::Run;
 use basis_log::demo::rng::SplitMix64;
 use basis_log::export::{ExportOptions, export};
 use basis_log::query::{errors, failures, positions, stats, trace};
-use basis_log::run::Run;
 use basis_log::validate::{ProblemKind, validate_paths};
 use common::demo_in;
 

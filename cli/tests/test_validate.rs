@@ -6,9 +6,9 @@ mod common;
 use std::io::Write;
 
 use assert_cmd::Command;
+use basis_events::reader::Run;
 use basis_log::export::{ExportOptions, export};
 use basis_log::query::positions;
-use basis_log::run::Run;
 use basis_log::validate::{ProblemKind, validate_paths};
 use common::{demo_in, demo_rotating, event_path, lines};
 

@@ -18,8 +18,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use basis_events::reader::Run;
 use basis_log::query::{errors, failures, stats, trace};
-use basis_log::run::Run;
 use basis_log::validate::{ProblemKind, validate_paths};
 use basis_reliability::{Emitter, Rng, SpawnOptions, check_emitter_output, long_tests};
 
@@ -104,11 +104,16 @@ fn check_readers(dir: &Path, torn: &[(PathBuf, u64)]) {
     let found = failures::failures(&run).unwrap();
     let listed = errors::errors(&run, &errors::ErrorFilter::default()).unwrap();
     let traced = match trace::trace(&run, "0:0") {
-        Ok(trace) => trace.warnings,
+        Ok(trace) => trace.warnings.to_vec(),
         Err(basis_log::Error::NotFound(_)) => Vec::new(),
         Err(err) => panic!("trace: {err}"),
     };
-    for warning in found.warnings.iter().chain(&listed.warnings).chain(&traced) {
+    for warning in found
+        .warnings
+        .iter()
+        .chain(listed.warnings.iter())
+        .chain(&traced)
+    {
         assert!(
             warning.contains("torn"),
             "a query skipped a good line: {warning}"

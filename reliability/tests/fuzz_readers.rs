@@ -12,10 +12,10 @@
 //!   file as a torn tail and nothing else as one;
 //! - `export` skips exactly the lines that are not valid events, naming each
 //!   `file:line`, and exports every other one;
-//! - `failures` warns at `file:line` for exactly the bad lines its prefilter
-//!   selects (those mentioning `"failed"`), and finds the same rows and
-//!   warnings however the file is split across threads; `stats` counts every
-//!   line once; `errors`, `positions` and `trace` name `file:line` in every
+//! - `failures` warns at `file:line` for every bad line its prefilter
+//!   selects (those holding `"status":"failed"`) and for no good line (its
+//!   second pass may read, and warn, a bad attempt of a failed operation);
+//!   `stats` counts every line once; `errors`, `positions` and `trace` name `file:line` in every
 //!   warning.
 //!
 //! 256 cases (24 for export) by default; `BASIS_LONG_TESTS=1` runs 4096 (256).
@@ -29,9 +29,9 @@ use basis_events::catalog::{
     OperationExecutionEvent, OperationStatus, PositionSnapshot, SystemErrorEvent,
     TightLoopExecutionEvent,
 };
+use basis_events::reader::Run;
 use basis_log::export::{ExportOptions, export};
 use basis_log::query::{errors, failures, positions, stats, trace};
-use basis_log::run::Run;
 use basis_log::validate::{ProblemKind, validate_paths};
 use basis_reliability::long_tests;
 use proptest::prelude::*;
@@ -310,48 +310,47 @@ fn check_validate_and_queries(
     prop_assert_eq!(file_stats.lines + file_stats.torn_tails, expected_lines);
     prop_assert!(file_stats.torn_tails <= 1);
 
-    // failures: exactly the bad lines its prefilter selects.
+    // failures: every bad line its prefilter selects, and no good line.
     let found =
         failures::failures(&run_handle).map_err(|err| TestCaseError::fail(err.to_string()))?;
     if file == OperationExecutionEvent::FILE {
-        let expected: BTreeSet<u64> = lines
+        let selected: BTreeSet<u64> = lines
             .iter()
-            .filter(|l| !l.ok && l.bytes.windows(8).any(|w| w == b"\"failed\""))
+            .filter(|l| {
+                !l.ok
+                    && l.bytes
+                        .windows(failures::FAILED.len())
+                        .any(|w| w == failures::FAILED)
+            })
             .map(|l| l.number)
             .collect();
+        let bad: BTreeSet<u64> = lines.iter().filter(|l| !l.ok).map(|l| l.number).collect();
         let warned = lines_named(&found.warnings, &path)?;
-        prop_assert_eq!(warned, expected, "{:?}", found.warnings);
-        // The same rows and warnings however the file is split.
-        let mut one = failures::Failures::default();
-        failures::failures_in_parts(&path, live, 1, &mut one)
-            .map_err(|err| TestCaseError::fail(err.to_string()))?;
-        for parts in [2, 3, 7] {
-            let mut many = failures::Failures::default();
-            failures::failures_in_parts(&path, live, parts, &mut many)
-                .map_err(|err| TestCaseError::fail(err.to_string()))?;
-            let rows = |f: &failures::Failures| {
-                f.failures
-                    .iter()
-                    .map(|r| r.location.clone())
-                    .collect::<Vec<_>>()
-            };
-            prop_assert_eq!(rows(&many), rows(&one), "{} parts", parts);
-            prop_assert_eq!(&many.warnings, &one.warnings, "{} parts", parts);
-        }
+        prop_assert!(
+            selected.is_subset(&warned),
+            "{:?} not all in {:?}",
+            selected,
+            found.warnings
+        );
+        prop_assert!(
+            warned.is_subset(&bad),
+            "{:?} warns a good line",
+            found.warnings
+        );
     }
 
     // The other queries: no panic, and every warning names file:line.
     let listed = errors::errors(&run_handle, &errors::ErrorFilter::default())
         .map_err(|err| TestCaseError::fail(err.to_string()))?;
-    let mut warnings = found.warnings.clone();
-    warnings.extend(listed.warnings);
+    let mut warnings = found.warnings.to_vec();
+    warnings.extend(listed.warnings.iter().cloned());
     match positions::positions(&run_handle, "aave:aToken:aUSDT") {
-        Ok(history) => warnings.extend(history.warnings),
+        Ok(history) => warnings.extend(history.warnings.iter().cloned()),
         Err(basis_log::Error::NotFound(_)) => {}
         Err(err) => return Err(TestCaseError::fail(format!("positions: {err}"))),
     }
     match trace::trace(&run_handle, "supply_001") {
-        Ok(trace) => warnings.extend(trace.warnings),
+        Ok(trace) => warnings.extend(trace.warnings.iter().cloned()),
         Err(basis_log::Error::NotFound(_)) => {}
         Err(err) => return Err(TestCaseError::fail(format!("trace: {err}"))),
     }

@@ -203,11 +203,21 @@ fn the_readers_never_follow_a_link_planted_in_a_run() {
             .all(|f| !f.path.ends_with("positions.jsonl")),
         "validate read the link: {report:?}"
     );
-    let handle = basis_log::run::Run::open(&run).unwrap();
+    let handle = basis_events::reader::Run::open(&run).unwrap();
     let stats = basis_log::query::stats::stats(&handle).unwrap();
-    assert!(format!("{stats:?}").contains("tight_loop.jsonl"));
-    assert!(!format!("{stats:?}").contains("positions.jsonl"));
-    assert!(!format!("{stats:?}").contains("api.log"));
+    let files = format!("{:?}{:?}", stats.event_files, stats.log_files);
+    assert!(files.contains("tight_loop.jsonl"));
+    assert!(!files.contains("positions.jsonl"));
+    assert!(!files.contains("api.log"));
+    // The link is not read, and not hidden: it is a warning by name.
+    assert!(
+        stats
+            .warnings
+            .iter()
+            .any(|w| w.contains("positions.jsonl") && w.contains("symbolic link")),
+        "{:?}",
+        stats.warnings
+    );
 
     let results = sandbox.path().join("results");
     basis_log::export::export(&basis_log::export::ExportOptions {

@@ -2,6 +2,7 @@
 //! its arguments (`Args`) and `exec`, which calls one library function and
 //! prints its outcome, as cargo's `src/bin/cargo/commands/` does.
 
+mod at;
 mod collect;
 mod demo;
 mod errors;
@@ -38,6 +39,8 @@ pub(crate) enum Command {
     Positions(positions::PositionsArgs),
     /// List system errors.
     Errors(errors::ErrorsArgs),
+    /// The state at an engine time: the last snapshots and the open operations.
+    At(at::AtArgs),
     /// Events, lines and time range per file.
     Stats(RunArg),
     /// Write the run's HTML report: charts and tables of the whole run on one page.
@@ -73,6 +76,7 @@ impl Command {
             Command::Trace(args) => trace::exec(args, cx),
             Command::Positions(args) => positions::exec(args, cx),
             Command::Errors(args) => errors::exec(args, cx),
+            Command::At(args) => at::exec(args, cx),
             Command::Stats(run) => stats::exec(run, cx),
             Command::Report(args) => report::exec(args, cx),
             Command::Validate(args) => validate::exec(args, cx),
@@ -97,7 +101,22 @@ pub(crate) struct RunArg {
 }
 
 impl RunArg {
+    /// The run as `report` still opens it (its move to the library reader
+    /// is not part of the queries').
     fn open(&self) -> Result<basis_log::run::Run> {
         Ok(basis_log::run::Run::open(&self.run_dir)?)
+    }
+
+    /// The run, through the library reader (lenient: problems are warnings).
+    fn read(&self) -> Result<basis_events::reader::Run> {
+        Ok(basis_events::reader::Run::open(&self.run_dir)?)
+    }
+}
+
+/// Prints a query's warnings to stderr: the first of each file, then one
+/// "and K more" line per file.
+fn print_warnings(warnings: &basis_log::query::Warnings) {
+    for line in warnings.lines() {
+        basis_log::output::warn(format_args!("warning: {line}"));
     }
 }

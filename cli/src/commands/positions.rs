@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use basis_log::output::{Table, num, warn_all, write_json};
+use basis_log::output::{Table, num, write_json};
 use basis_log::query::positions;
 use clap::Args;
 
-use super::{Context, RunArg};
+use super::{Context, RunArg, print_warnings};
 
 #[derive(Debug, Args)]
 pub(crate) struct PositionsArgs {
@@ -18,8 +18,8 @@ pub(crate) struct PositionsArgs {
 }
 
 pub(crate) fn exec(args: PositionsArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
-    let result = positions::positions(&args.run.open()?, &args.key)?;
-    warn_all(&result.warnings);
+    let result = positions::positions(&args.run.read()?, &args.key)?;
+    print_warnings(&result.warnings);
     if cx.json {
         write_json(cx.out, &result)?;
     } else {

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use basis_log::output::{Table, warn_all, write_json};
+use basis_log::output::{Table, write_json};
 use basis_log::query::trace;
 use clap::Args;
 
-use super::{Context, RunArg};
+use super::{Context, RunArg, print_warnings};
 
 #[derive(Debug, Args)]
 pub(crate) struct TraceArgs {
@@ -18,8 +18,8 @@ pub(crate) struct TraceArgs {
 }
 
 pub(crate) fn exec(args: TraceArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
-    let result = trace::trace(&args.run.open()?, &args.operation_id)?;
-    warn_all(&result.warnings);
+    let result = trace::trace(&args.run.read()?, &args.operation_id)?;
+    print_warnings(&result.warnings);
     if cx.json {
         write_json(cx.out, &result)?;
     } else {

@@ -1,22 +1,27 @@
-//! `basis-log errors RUN_DIR [--severity S] [--component C] [--code X]`.
+//! `basis-log errors RUN_DIR [--severity S] [--component C] [--code X]`: the
+//! run's `SystemErrorEvent`s, each code resolved from the catalog of the
+//! process that wrote it, so a code declared in an engine's own crate
+//! resolves as the built-in ones do.
 
-use basis_events::{Component, Severity};
-use serde::Serialize;
-use serde_json::Value;
+use std::ops::ControlFlow;
 
-use super::scan::scan;
-use super::warning;
-use crate::Result;
-use crate::run::Run;
+use basis_events::catalog::SystemErrorEvent;
+use basis_events::model::run_catalog::RunCatalog;
+use basis_events::reader::{LineFault, Problem, Run, ScanLine};
+use basis_events::{DomainEvent, Severity};
+use serde::{Deserialize, Serialize};
 
-/// The file errors are read from.
-pub const FILE: &str = "system_errors.jsonl";
+use super::{Warnings, checked, quoted};
+use crate::{Error, Result};
 
 /// Which errors to show.
 #[derive(Debug, Clone, Default)]
 pub struct ErrorFilter {
     pub severity: Option<Severity>,
-    pub component: Option<Component>,
+    /// A component's name (`ExecutionManager`) or code prefix (`EXEC`), as
+    /// the run's catalog knows it.
+    pub component: Option<String>,
+    /// An error code of the run's catalog, in any case (`exec-001`).
     pub code: Option<String>,
 }
 
@@ -28,6 +33,8 @@ pub struct ErrorRow {
     pub error_code: String,
     pub component: String,
     pub error_message: String,
+    /// The code's one-line summary from the run's catalog.
+    pub summary: String,
     pub location: String,
 }
 
@@ -36,65 +43,141 @@ pub struct ErrorRow {
 pub struct Errors {
     pub errors: Vec<ErrorRow>,
     #[serde(skip)]
-    pub warnings: Vec<String>,
+    pub warnings: Warnings,
 }
 
-fn field(record: &Value, key: &str) -> String {
-    match record.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
+/// The fields of a system error line the query shows, checked against the
+/// run's catalog rather than this binary's registry.
+#[derive(Deserialize)]
+struct ErrorLine {
+    error_code: String,
+    error_message: String,
+    component: String,
+    severity: Severity,
 }
 
-/// The run's system errors that pass `filter`, in file order.
+/// The run's system errors that pass `filter`, processes by pid and each
+/// file in emit order.
+///
+/// With a filter only the lines holding its literal (the code, the
+/// component's name or the severity, as a JSON string) are read.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for a component or code that no catalog of the run
+/// knows; in strict mode, the run's first problem.
 pub fn errors(run: &Run, filter: &ErrorFilter) -> Result<Errors> {
+    let component = filter
+        .component
+        .as_deref()
+        .map(|name| {
+            resolve(run, "component", name, |c, n| {
+                c.component(n).map(|c| c.name.clone())
+            })
+        })
+        .transpose()?;
+    let code = filter
+        .code
+        .as_deref()
+        .map(|code| {
+            resolve(run, "error code", code, |c, n| {
+                c.error_codes
+                    .iter()
+                    .find(|entry| entry.code.eq_ignore_ascii_case(n))
+                    .map(|entry| entry.code.clone())
+            })
+        })
+        .transpose()?;
+    let needle = match (&code, &component, filter.severity) {
+        (Some(code), _, _) => Some(quoted(code)),
+        (None, Some(component), _) => Some(quoted(component)),
+        (None, None, Some(severity)) => Some(quoted(severity.as_str())),
+        (None, None, None) => None,
+    };
     let mut out = Errors::default();
-    let Some(file) = run.event_file(FILE)? else {
-        return Ok(out);
-    };
-    let Some(info) = file.info else {
-        return Ok(out);
-    };
-    for part in &file.parts {
-        scan(&part.path, None, |line| {
-            let parsed = std::str::from_utf8(line.bytes)
-                .map_err(|err| err.to_string())
-                .and_then(|text| {
-                    info.parse_line(text).map_err(|err| err.to_string())?;
-                    serde_json::from_str::<Value>(text).map_err(|err| err.to_string())
-                });
-            let record = match parsed {
-                Ok(record) => record,
-                Err(reason) => {
-                    out.warnings.push(warning(
-                        &part.path,
-                        line.number,
-                        line.torn && part.live,
-                        &format!("not a valid SystemErrorEvent: {reason}"),
-                    ));
-                    return Ok(());
+    run.scan(
+        Some(SystemErrorEvent::NAME),
+        needle.as_deref().map(str::as_bytes),
+        |item| {
+            match item.and_then(|line| error_row(run, &line)) {
+                Ok(row) => {
+                    let keep = filter.severity.is_none_or(|s| s.as_str() == row.severity)
+                        && component.as_ref().is_none_or(|c| *c == row.component)
+                        && code.as_ref().is_none_or(|c| *c == row.error_code);
+                    if keep {
+                        out.errors.push(row);
+                    }
                 }
-            };
-            let row = ErrorRow {
-                timestamp: field(&record, "timestamp"),
-                severity: field(&record, "severity"),
-                error_code: field(&record, "error_code"),
-                component: field(&record, "component"),
-                error_message: field(&record, "error_message"),
-                location: format!("{}:{}", part.path.display(), line.number),
-            };
-            let keep = filter.severity.is_none_or(|s| s.as_str() == row.severity)
-                && filter.component.is_none_or(|c| c.name() == row.component)
-                && filter
-                    .code
-                    .as_ref()
-                    .is_none_or(|c| c.eq_ignore_ascii_case(&row.error_code));
-            if keep {
-                out.errors.push(row);
+                Err(problem) => out.warnings.push(&problem),
             }
-            Ok(())
-        })?;
-    }
+            ControlFlow::Continue(())
+        },
+    )?;
     Ok(out)
+}
+
+/// `name` resolved by `find` in the first process catalog that knows it.
+fn resolve(
+    run: &Run,
+    what: &str,
+    name: &str,
+    find: impl Fn(&RunCatalog, &str) -> Option<String>,
+) -> Result<String> {
+    run.processes()
+        .iter()
+        .find_map(|process| find(process.catalog(), name))
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "{what} `{}` is not in the run's catalog",
+                name.escape_debug()
+            ))
+        })
+}
+
+/// A checked line as a row: its code must be in its process's catalog, with
+/// the component and severity registered there.
+fn error_row(run: &Run, line: &ScanLine<'_>) -> Result<ErrorRow, Problem> {
+    let record = checked(run, line)?;
+    let bad = |error: serde_json::Error| Problem::BadLine {
+        position: record.position().clone(),
+        reason: LineFault::Typed {
+            event: SystemErrorEvent::NAME,
+            error: error.into(),
+        },
+    };
+    let fields: ErrorLine = serde_json::from_str(record.line()).map_err(bad)?;
+    let pid = record.position().pid();
+    let catalog = run
+        .processes()
+        .iter()
+        .find(|process| process.pid() == pid)
+        .map(|process| process.catalog());
+    let invalid = |message: String| bad(serde::de::Error::custom(message));
+    let entry = catalog
+        .and_then(|catalog| catalog.error_code(&fields.error_code))
+        .ok_or_else(|| {
+            invalid(format!(
+                "error code `{}` is not in the catalog of process {pid}",
+                fields.error_code.escape_debug()
+            ))
+        })?;
+    if entry.component != fields.component || entry.severity != fields.severity {
+        return Err(invalid(format!(
+            "`{}` is registered for {} at {}, not {} at {}",
+            entry.code,
+            entry.component,
+            entry.severity.as_str(),
+            fields.component.escape_debug(),
+            fields.severity.as_str()
+        )));
+    }
+    Ok(ErrorRow {
+        timestamp: record.envelope().timestamp.to_string(),
+        severity: fields.severity.as_str().to_owned(),
+        error_code: fields.error_code,
+        component: fields.component,
+        error_message: fields.error_message,
+        summary: entry.message.clone(),
+        location: record.position().to_string(),
+    })
 }

@@ -1,27 +1,34 @@
-//! `basis-log failures RUN_DIR`: every failed operation.
+//! `basis-log failures RUN_DIR`: every failed attempt of an operation, with
+//! the operation's outcome.
 //!
-//! The fast path of the guide's `jq 'select(.status == "failed")'`: only lines
-//! containing the JSON string `"failed"` are parsed (every failed operation's
-//! line has it, whatever the spacing), and each is then fully parsed as a typed
-//! `OperationExecutionEvent`, so a line that merely mentions the word is not
-//! reported.
+//! The figures follow the one definition of `basis_report::digest`: an
+//! **operation** is one `operation_id`, each `OperationExecutionEvent` line
+//! an **attempt** of it, its **outcome** the status of its last attempt in
+//! emit order. `supply_001` that failed and was confirmed on its retry is
+//! listed as attempt 1 of 2 with the outcome `confirmed`.
+//!
+//! Two passes keep it near `rg -c '"status":"failed"'` on a large file: the
+//! first reads only the lines holding `"status":"failed"` (a SIMD prefilter
+//! skips the rest in bulk) and parses each; the second, only when something
+//! failed, looks at each line's `operation_id` bytes and parses just the
+//! attempts of the operations that failed.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::ops::ControlFlow;
 
-use basis_events::EventRecord;
 use basis_events::catalog::{OperationExecutionEvent, OperationStatus};
+use basis_events::reader::{Position, Problem, Run, ScanLine};
+use basis_events::{DomainEvent, EngineTime};
 use memchr::memmem::Finder;
 use serde::Serialize;
 
-use super::scan::{scan_range, split_lines};
-use super::warning;
+use super::{Warnings, checked};
 use crate::Result;
-use crate::run::Run;
 
-/// The file failures are read from.
-pub const FILE: &str = "operation_executions.jsonl";
+/// What every failed attempt's line holds, as the logger writes it.
+pub const FAILED: &[u8] = br#""status":"failed""#;
 
-/// One failed operation.
+/// One failed attempt.
 #[derive(Debug, Clone, Serialize)]
 pub struct FailureRow {
     pub timestamp: String,
@@ -31,11 +38,15 @@ pub struct FailureRow {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub execution_duration_ms: f64,
+    /// Which attempt of its operation this was, from 1.
+    pub attempt: u32,
+    /// How many attempts the operation had in all.
+    pub attempts: u32,
+    /// The status of the operation's last attempt: `confirmed` when a retry
+    /// recovered it.
+    pub outcome: String,
     /// `path:line` of the event.
     pub location: String,
-    /// The line number within its file.
-    #[serde(skip)]
-    pub line: u64,
 }
 
 /// The failures of a run.
@@ -43,168 +54,128 @@ pub struct FailureRow {
 pub struct Failures {
     pub failures: Vec<FailureRow>,
     #[serde(skip)]
-    pub warnings: Vec<String>,
+    pub warnings: Warnings,
 }
 
-/// Finds every failed operation of the run, in file order.
+/// One operation that failed at least once, as the second pass counts it.
+#[derive(Debug, Default)]
+struct Tally {
+    attempts: u32,
+    // The last attempt so far: (pid, engine time, status).
+    last: Option<(u32, EngineTime, OperationStatus)>,
+}
+
+/// Every failed attempt of the run, processes by pid and each file in emit
+/// order, with its attempt number and its operation's outcome.
+///
+/// # Errors
+///
+/// In strict mode, the first problem of the run ([`crate::Error::Read`]).
 pub fn failures(run: &Run) -> Result<Failures> {
     let mut out = Failures::default();
-    if let Some(file) = run.event_file(FILE)? {
-        for part in &file.parts {
-            failures_in(&part.path, part.live, &mut out)?;
+    // Failed rows by position, to give each its attempt number.
+    let mut at: HashMap<Position, usize> = HashMap::new();
+    run.scan(Some(OperationExecutionEvent::NAME), Some(FAILED), |item| {
+        match item.and_then(|line| failed_row(run, &line)) {
+            Ok(Some((key, row))) => {
+                at.insert(key, out.failures.len());
+                out.failures.push(row);
+            }
+            Ok(None) => {}
+            Err(problem) => out.warnings.push(&problem),
+        }
+        ControlFlow::Continue(())
+    })?;
+    if out.failures.is_empty() {
+        return Ok(out);
+    }
+    let mut tallies: HashMap<Box<[u8]>, Tally> = out
+        .failures
+        .iter()
+        .map(|row| (row.operation_id.as_bytes().into(), Tally::default()))
+        .collect();
+    let key = Finder::new(br#""operation_id":""#);
+    let failed = Finder::new(FAILED);
+    run.scan(Some(OperationExecutionEvent::NAME), None, |item| {
+        // Problems of the file were reported by the first pass.
+        let Ok(line) = item else {
+            return ControlFlow::Continue(());
+        };
+        let bytes = line.bytes();
+        // The id's bytes as written; an escaped id is rare and parsed whole.
+        let id = key.find(bytes).and_then(|start| {
+            let rest = &bytes[start + key.needle().len()..];
+            let end = memchr::memchr2(b'"', b'\\', rest)?;
+            (rest[end] == b'"').then(|| &rest[..end])
+        });
+        let wanted = match id {
+            Some(id) => tallies.contains_key(id),
+            None => memchr::memchr(b'\\', bytes).is_some(),
+        };
+        if !wanted {
+            return ControlFlow::Continue(());
+        }
+        let attempt = match checked(run, &line).and_then(|r| r.parse::<OperationExecutionEvent>()) {
+            Ok(record) => record,
+            Err(problem) => {
+                // A line with the literal was read, and warned, by the first pass.
+                if failed.find(bytes).is_none() {
+                    out.warnings.push(&problem);
+                }
+                return ControlFlow::Continue(());
+            }
+        };
+        let Some(tally) = tallies.get_mut(attempt.event.operation_id.as_bytes()) else {
+            return ControlFlow::Continue(());
+        };
+        tally.attempts += 1;
+        let pid = attempt.envelope.pid;
+        let time = attempt.envelope.timestamp;
+        // Within a process the scan is in emit order; across processes the
+        // later is the one with the later engine time, then the higher pid.
+        let later = tally.last.is_none_or(|(last_pid, last_time, _)| {
+            pid == last_pid || (time, pid) > (last_time, last_pid)
+        });
+        if later {
+            tally.last = Some((pid, time, attempt.event.status));
+        }
+        if let Some(&row) = at.get(&line.position()) {
+            out.failures[row].attempt = tally.attempts;
+        }
+        ControlFlow::Continue(())
+    })?;
+    for row in &mut out.failures {
+        if let Some(tally) = tallies.get(row.operation_id.as_bytes()) {
+            row.attempts = tally.attempts;
+            if let Some((_, _, status)) = tally.last {
+                row.outcome = status.as_str().to_owned();
+            }
         }
     }
     Ok(out)
 }
 
-/// Files smaller than this are scanned by one thread.
-const PARALLEL_BYTES: u64 = 8 << 20;
-
-/// Finds the failed operations of one file, scanning ranges of whole lines on
-/// every core for large files; results keep file order and line numbers.
-pub fn failures_in(path: &Path, live: bool, out: &mut Failures) -> Result<()> {
-    let len = std::fs::metadata(path)
-        .map_err(crate::Error::io(path))?
-        .len();
-    let threads = if len < PARALLEL_BYTES {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+/// The line's failed attempt, if it is one; `None` for a valid attempt in
+/// another status (a line that only mentions the literal).
+fn failed_row(run: &Run, line: &ScanLine<'_>) -> Result<Option<(Position, FailureRow)>, Problem> {
+    let record = checked(run, line)?.parse::<OperationExecutionEvent>()?;
+    if record.event.status != OperationStatus::Failed {
+        return Ok(None);
+    }
+    let position = line.position();
+    let (envelope, event) = record.into_parts();
+    let row = FailureRow {
+        timestamp: envelope.timestamp.to_string(),
+        operation_id: event.operation_id,
+        operation_type: event.operation_type.to_string(),
+        venue: event.venue,
+        error_code: event.error_code.as_ref().map(ToString::to_string),
+        error_message: event.error_message,
+        execution_duration_ms: event.execution_duration_ms,
+        attempt: 0,
+        attempts: 0,
+        outcome: OperationStatus::Failed.as_str().to_owned(),
+        location: position.to_string(),
     };
-    failures_in_parts(path, live, threads, out)
-}
-
-/// [`failures_in`] with the file split into `parts` ranges scanned at once.
-pub fn failures_in_parts(path: &Path, live: bool, parts: usize, out: &mut Failures) -> Result<()> {
-    let bounds = split_lines(path, parts)?;
-    let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-    let results: Vec<Result<(u64, Failures)>> = if ranges.len() == 1 {
-        vec![failures_in_range(path, ranges[0], live)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .iter()
-                .map(|range| scope.spawn(move || failures_in_range(path, *range, live)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(crate::Error::Usage(format!(
-                            "{}: a scanning thread panicked",
-                            path.display()
-                        )))
-                    })
-                })
-                .collect()
-        })
-    };
-    // Line numbers of each range start after the lines of the ranges before it.
-    let mut lines_before = 0;
-    for result in results {
-        let (lines, mut found) = result?;
-        for row in &mut found.failures {
-            row.line += lines_before;
-            row.location = format!("{}:{}", path.display(), row.line);
-        }
-        out.failures.append(&mut found.failures);
-        out.warnings.extend(
-            found
-                .warnings
-                .into_iter()
-                .map(|w| relocate(&w, path, lines_before)),
-        );
-        lines_before += lines;
-    }
-    Ok(())
-}
-
-// Warnings of a range name range-relative lines: `{path}:{line}: …`.
-fn relocate(warning: &str, path: &Path, lines_before: u64) -> String {
-    let prefix = format!("{}:", path.display());
-    if let Some(rest) = warning.strip_prefix(&prefix)
-        && let Some((line, tail)) = rest.split_once(':')
-        && let Ok(line) = line.parse::<u64>()
-    {
-        return format!("{prefix}{}:{tail}", line + lines_before);
-    }
-    warning.to_owned()
-}
-
-fn failures_in_range(path: &Path, (start, end): (u64, u64), live: bool) -> Result<(u64, Failures)> {
-    let finder = Finder::new(b"\"failed\"");
-    let mut out = Failures::default();
-    let lines = scan_range(path, start, end, Some(&finder), |line| {
-        match serde_json::from_slice::<EventRecord<OperationExecutionEvent>>(line.bytes) {
-            Ok(record) if record.event.status == OperationStatus::Failed => {
-                let (envelope, event) = record.into_parts();
-                out.failures.push(FailureRow {
-                    timestamp: envelope.timestamp.to_string(),
-                    operation_id: event.operation_id,
-                    operation_type: event.operation_type.to_string(),
-                    venue: event.venue,
-                    error_code: event.error_code.as_ref().map(ToString::to_string),
-                    error_message: event.error_message,
-                    execution_duration_ms: event.execution_duration_ms,
-                    location: String::new(),
-                    line: line.number,
-                });
-            }
-            Ok(_) => {}
-            Err(err) => out.warnings.push(warning(
-                path,
-                line.number,
-                line.torn && live,
-                &format!("not a valid OperationExecutionEvent: {err}"),
-            )),
-        }
-        Ok(())
-    })?;
-    Ok((lines, out))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parallel_ranges_find_the_same_failures_at_the_same_lines() {
-        let confirmed = r#"{"timestamp":"2025-01-15T10:30:00","real_utc_time":"2025-01-15T10:30:00.123456","correlation_id":"abc123","pid":12345,"operation_id":"supply_001","operation_type":"supply","venue":"aave_v3","source_token":"USDT","target_token":"aUSDT","status":"confirmed","expected_deltas":[],"actual_deltas":{},"fee_amount":0.0,"fee_currency":"USDT","execution_duration_ms":125.5,"simulated":true,"error_code":null,"error_message":null}"#;
-        let failed = confirmed
-            .replace(r#""status":"confirmed""#, r#""status":"failed""#)
-            .replace(r#""error_code":null"#, r#""error_code":"EXEC-001""#);
-        let mut text = String::new();
-        for i in 0..500 {
-            text.push_str(if i % 7 == 3 { &failed } else { confirmed });
-            text.push('\n');
-        }
-        // A line mentioning "failed" that is not a failed operation, and a torn tail.
-        text.push_str("{\"note\":\"failed\"}\n");
-        text.push_str(&failed[..failed.find("expected_deltas").unwrap()]);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("operation_executions.jsonl");
-        std::fs::write(&path, &text).unwrap();
-        let mut one = Failures::default();
-        failures_in_parts(&path, true, 1, &mut one).unwrap();
-        assert_eq!(one.failures.len(), (0..500).filter(|i| i % 7 == 3).count());
-        assert_eq!(one.failures[0].line, 4);
-        assert_eq!(one.warnings.len(), 2, "{:?}", one.warnings);
-        assert!(
-            one.warnings[1].contains(":502: torn last line"),
-            "{:?}",
-            one.warnings
-        );
-        for parts in [2, 3, 5] {
-            let mut many = Failures::default();
-            failures_in_parts(&path, true, parts, &mut many).unwrap();
-            let lines = |f: &Failures| {
-                f.failures
-                    .iter()
-                    .map(|r| r.location.clone())
-                    .collect::<Vec<_>>()
-            };
-            assert_eq!(lines(&many), lines(&one), "{parts} parts");
-            assert_eq!(many.warnings, one.warnings, "{parts} parts");
-        }
-    }
+    Ok(Some((position, row)))
 }

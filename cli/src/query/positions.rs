@@ -1,18 +1,18 @@
 //! `basis-log positions RUN_DIR KEY`: the history of one position key, the
 //! guide's `jq '.positions["aave:aToken:aUSDT"]' positions.jsonl`.
+//!
+//! Only the snapshots holding the key as a JSON string are read.
 
+use std::ops::ControlFlow;
+
+use basis_events::DomainEvent;
+use basis_events::catalog::PositionSnapshot;
+use basis_events::reader::{Problem, Run, ScanLine};
 use indexmap::IndexSet;
-use memchr::memmem::Finder;
 use serde::Serialize;
-use serde_json::Value;
 
-use super::scan::scan;
-use super::warning;
-use crate::run::Run;
+use super::{Warnings, checked, quoted};
 use crate::{Error, Result};
-
-/// The file positions are read from.
-pub const FILE: &str = "positions.jsonl";
 
 /// One snapshot of the key.
 #[derive(Debug, Clone, Serialize)]
@@ -30,89 +30,68 @@ pub struct PositionHistory {
     pub key: String,
     pub history: Vec<PositionRow>,
     #[serde(skip)]
-    pub warnings: Vec<String>,
+    pub warnings: Warnings,
 }
 
-/// Every snapshot that holds `key`, in file order. A key no snapshot holds is
-/// an error that lists the keys the run has.
+/// Every snapshot that holds `key`, processes by pid and segments oldest
+/// first.
+///
+/// # Errors
+///
+/// [`Error::NotFound`] for a key no snapshot holds, listing the keys the
+/// run has; in strict mode, the run's first problem.
 pub fn positions(run: &Run, key: &str) -> Result<PositionHistory> {
     let mut out = PositionHistory {
         key: key.to_owned(),
         ..PositionHistory::default()
     };
-    let file = run
-        .event_file(FILE)?
-        .ok_or_else(|| Error::NotFound(format!("the run has no events/{FILE}")))?;
-    let info = file
-        .info
-        .ok_or_else(|| Error::NotFound(format!("no registered event writes {FILE}")))?;
-    // The key as a JSON string; every snapshot holding it contains this.
-    let quoted = serde_json::to_string(key).unwrap_or_default();
-    let finder = Finder::new(quoted.as_bytes());
-    for part in &file.parts {
-        scan(&part.path, Some(&finder), |line| {
-            let parsed = std::str::from_utf8(line.bytes)
-                .map_err(|err| err.to_string())
-                .and_then(|text| {
-                    info.parse_line(text).map_err(|err| err.to_string())?;
-                    serde_json::from_str::<Value>(text).map_err(|err| err.to_string())
-                });
-            match parsed {
-                Ok(record) => {
-                    if let Some(amount) = record
-                        .get("positions")
-                        .and_then(|p| p.get(key))
-                        .and_then(Value::as_f64)
-                    {
+    let needle = quoted(key);
+    run.scan(
+        Some(PositionSnapshot::NAME),
+        Some(needle.as_bytes()),
+        |item| {
+            match item.and_then(|line| Ok((snapshot(run, &line)?, line.position()))) {
+                Ok((record, position)) => {
+                    if let Some(&amount) = record.event.positions.get(key) {
                         out.history.push(PositionRow {
-                            timestamp: record
-                                .get("timestamp")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_owned(),
+                            timestamp: record.envelope.timestamp.to_string(),
                             amount,
-                            total_value_usd: record.get("total_value_usd").and_then(Value::as_f64),
-                            trigger_source: record
-                                .get("trigger_source")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .to_owned(),
-                            location: format!("{}:{}", part.path.display(), line.number),
+                            total_value_usd: Some(record.event.total_value_usd),
+                            trigger_source: record.event.trigger_source.clone(),
+                            location: position.to_string(),
                         });
                     }
                 }
-                Err(reason) => out.warnings.push(warning(
-                    &part.path,
-                    line.number,
-                    line.torn && part.live,
-                    &format!("not a valid PositionSnapshot: {reason}"),
-                )),
+                Err(problem) => out.warnings.push(&problem),
             }
-            Ok(())
-        })?;
-    }
+            ControlFlow::Continue(())
+        },
+    )?;
     if out.history.is_empty() {
         return Err(Error::NotFound(format!(
-            "no position snapshot holds `{key}`; the run's keys are: {}",
+            "no position snapshot holds `{}`; the run's keys are: {}",
+            key.escape_debug(),
             known_keys(run)?.into_iter().collect::<Vec<_>>().join(", ")
         )));
     }
     Ok(out)
 }
 
+fn snapshot(
+    run: &Run,
+    line: &ScanLine<'_>,
+) -> Result<basis_events::EventRecord<PositionSnapshot>, Problem> {
+    checked(run, line)?.parse::<PositionSnapshot>()
+}
+
+/// Every key of every valid snapshot: only read to explain a key not found.
 fn known_keys(run: &Run) -> Result<IndexSet<String>> {
     let mut keys = IndexSet::new();
-    if let Some(file) = run.event_file(FILE)? {
-        for part in &file.parts {
-            scan(&part.path, None, |line| {
-                if let Ok(Value::Object(record)) = serde_json::from_slice::<Value>(line.bytes)
-                    && let Some(Value::Object(positions)) = record.get("positions")
-                {
-                    keys.extend(positions.keys().cloned());
-                }
-                Ok(())
-            })?;
+    run.scan(Some(PositionSnapshot::NAME), None, |item| {
+        if let Ok(record) = item.and_then(|line| snapshot(run, &line)) {
+            keys.extend(record.event.positions.into_keys());
         }
-    }
+        ControlFlow::Continue(())
+    })?;
     Ok(keys)
 }

@@ -6,17 +6,17 @@
 //! A line belongs to the operation when one of its string values, at any
 //! depth, is exactly the id: `operation_id`, an entry of an atomic group's
 //! `operation_ids`, or `metadata.operation_id` of the deltas, reconciliations
-//! and errors it caused.
+//! and errors it caused. Only lines holding the id as a JSON string are read.
 
-use std::path::Path;
+use std::ops::ControlFlow;
+use std::sync::Arc;
 
+use basis_events::reader::{LineFault, LineReader, Position, Problem, Run, segments_of};
 use memchr::memmem::Finder;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::scan::scan;
-use super::warning;
-use crate::run::Run;
+use super::{Warnings, checked, quoted};
 use crate::{Error, Result};
 
 /// One event or log line of the operation.
@@ -36,7 +36,7 @@ pub struct Trace {
     pub operation_id: String,
     pub events: Vec<TraceRow>,
     #[serde(skip)]
-    pub warnings: Vec<String>,
+    pub warnings: Warnings,
 }
 
 fn mentions(value: &Value, id: &str) -> bool {
@@ -50,91 +50,134 @@ fn mentions(value: &Value, id: &str) -> bool {
     }
 }
 
-fn trace_file(
-    path: &Path,
-    file: &str,
-    live: bool,
-    strict: bool,
-    id: &str,
-    finder: &Finder<'_>,
-    out: &mut Trace,
-) -> Result<()> {
-    scan(path, Some(finder), |line| {
-        match serde_json::from_slice::<Value>(line.bytes) {
-            Ok(record) if mentions(&record, id) => {
-                let text = |key: &str| {
-                    record
-                        .get(key)
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                out.events.push(TraceRow {
-                    timestamp: text("timestamp"),
-                    real_utc_time: text("real_utc_time"),
-                    file: file.to_owned(),
-                    location: format!("{}:{}", path.display(), line.number),
-                    record,
-                });
-            }
-            Ok(_) => {}
-            Err(err) if strict => out.warnings.push(warning(
-                path,
-                line.number,
-                line.torn && live,
-                &format!("invalid JSON: {err}"),
-            )),
-            Err(_) => {}
-        }
-        Ok(())
-    })
+fn row(record: Value, file: &str, position: &Position) -> TraceRow {
+    let text = |key: &str| {
+        record
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    TraceRow {
+        timestamp: text("timestamp"),
+        real_utc_time: text("real_utc_time"),
+        file: file.to_owned(),
+        location: position.to_string(),
+        record,
+    }
 }
 
 /// Every event and log line of operation `id`, sorted by engine time, then
 /// wall-clock time; lines with equal times keep their file order.
+///
+/// # Errors
+///
+/// [`Error::Usage`] for an empty id, [`Error::NotFound`] when no line
+/// mentions it; in strict mode, the run's first problem.
 pub fn trace(run: &Run, id: &str) -> Result<Trace> {
     if id.is_empty() {
         return Err(Error::Usage("the operation id is empty".to_owned()));
     }
-    let quoted = serde_json::to_string(id).unwrap_or_default();
-    let finder = Finder::new(quoted.as_bytes());
+    let needle = quoted(id);
     let mut out = Trace {
         operation_id: id.to_owned(),
         ..Trace::default()
     };
-    for event_file in run.event_files()? {
-        for part in &event_file.parts {
-            trace_file(
-                &part.path,
-                &event_file.file,
-                part.live,
-                true,
-                id,
-                &finder,
-                &mut out,
-            )?;
+    run.scan(None, Some(needle.as_bytes()), |item| {
+        let parsed = item.and_then(|line| {
+            let record = checked(run, &line)?;
+            let value: Value =
+                serde_json::from_str(record.line()).map_err(|err| Problem::BadLine {
+                    position: record.position().clone(),
+                    reason: LineFault::NotJson(Arc::new(err)),
+                })?;
+            Ok((value, record))
+        });
+        match parsed {
+            Ok((value, record)) if mentions(&value, id) => {
+                let file = record.position().file().to_owned();
+                out.events.push(row(value, &file, record.position()));
+            }
+            Ok(_) => {}
+            Err(problem) => out.warnings.push(&problem),
         }
-    }
-    for (_, path) in run.other_files()? {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        if name.ends_with(".log") {
-            trace_file(&path, &name, true, false, id, &finder, &mut out)?;
-        }
-    }
+        ControlFlow::Continue(())
+    })?;
+    trace_logs(run, id, &needle, &mut out);
     out.events.sort_by(|a, b| {
         (a.timestamp.as_str(), a.real_utc_time.as_str())
             .cmp(&(b.timestamp.as_str(), b.real_utc_time.as_str()))
     });
     if out.events.is_empty() {
         return Err(Error::NotFound(format!(
-            "no event of the run mentions operation `{id}`"
+            "no event of the run mentions operation `{}`",
+            id.escape_debug()
         )));
     }
     Ok(out)
+}
+
+/// The component logs of each process (the ones its catalog names), every
+/// segment, through the reader's line reader, which opens regular files only.
+fn trace_logs(run: &Run, id: &str, needle: &str, out: &mut Trace) {
+    let finder = Finder::new(needle.as_bytes());
+    for process in run.processes() {
+        for component in &process.catalog().components {
+            let file = component.log_file.as_str();
+            let segments = match segments_of(process.dir(), file) {
+                Ok(segments) => segments,
+                Err(err) => {
+                    out.warnings
+                        .push(&io_problem(process.dir().join(file), err));
+                    continue;
+                }
+            };
+            for path in segments {
+                let lines = match LineReader::open(&path) {
+                    Ok(lines) => lines,
+                    Err(err) => {
+                        out.warnings.push(&io_problem(path, err));
+                        continue;
+                    }
+                };
+                for line in lines {
+                    let line = match line {
+                        Ok(line) => line,
+                        Err(err) => {
+                            out.warnings.push(&io_problem(path.clone(), err));
+                            break;
+                        }
+                    };
+                    if finder.find(&line.bytes).is_none() {
+                        continue;
+                    }
+                    let position = Position::new(&path, file, process.pid(), None, line.number);
+                    if line.is_torn_tail() {
+                        let len = line.bytes.len() as u64;
+                        out.warnings.push(&Problem::TornTail { position, len });
+                        continue;
+                    }
+                    match serde_json::from_slice::<Value>(&line.bytes) {
+                        Ok(value) if mentions(&value, id) => {
+                            out.events.push(row(value, file, &position));
+                        }
+                        Ok(_) => {}
+                        Err(err) => out.warnings.push(&Problem::BadLine {
+                            position,
+                            reason: LineFault::NotJson(Arc::new(err)),
+                        }),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn io_problem(path: std::path::PathBuf, err: std::io::Error) -> Problem {
+    Problem::Io {
+        path,
+        source: Arc::new(err),
+    }
 }
 
 /// One line about a traced record: its event and what it says.

@@ -1,5 +1,5 @@
 //! libFuzzer target: arbitrary bytes as an event file of a run, through
-//! `validate`, `stats`, `failures` (split across 1 and 3 ranges), `errors`
+//! `validate`, `stats`, `failures`, `errors`
 //! and `export`. Any panic is a finding; so is a bad line that `validate`
 //! does not name with `file:line`.
 //!
@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use basis_log::export::{ExportOptions, export};
 use basis_log::query::{errors, failures, stats};
-use basis_log::run::Run;
+use basis_events::reader::Run;
 use basis_log::validate::validate_paths;
 use libfuzzer_sys::fuzz_target;
 
@@ -73,10 +73,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = stats::stats(&handle).expect("stats");
     let _ = failures::failures(&handle).expect("failures");
     let _ = errors::errors(&handle, &errors::ErrorFilter::default()).expect("errors");
-    for parts in [1, 3] {
-        let mut out = failures::Failures::default();
-        failures::failures_in_parts(&path, true, parts, &mut out).expect("failures in parts");
-    }
     let out = sandbox().join("results");
     export(&ExportOptions {
         run_dir: run.clone(),
