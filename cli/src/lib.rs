@@ -12,9 +12,9 @@
 //! - [`validate`] checks every line of every event file against its schema and
 //!   its typed event.
 //!
-//! The queries read through the library reader, `basis_events::reader`;
-//! [`run`] and [`read`] remain only for `export`, `validate` and `report`,
-//! until they move onto it too.
+//! Every command reads a run through the one library reader,
+//! `basis_events::reader`, and checks its lines with the reader's
+//! `Checker`; every command that writes goes through [`target`].
 
 pub mod columns;
 pub mod demo;
@@ -23,8 +23,6 @@ pub mod export;
 pub mod ids;
 pub mod output;
 pub mod query;
-pub mod read;
-pub mod run;
 pub mod target;
 pub mod validate;
 

@@ -101,12 +101,6 @@ pub(crate) struct RunArg {
 }
 
 impl RunArg {
-    /// The run as `report` still opens it (its move to the library reader
-    /// is not part of the queries').
-    fn open(&self) -> Result<basis_log::run::Run> {
-        Ok(basis_log::run::Run::open(&self.run_dir)?)
-    }
-
     /// The run, through the library reader (lenient: problems are warnings).
     fn read(&self) -> Result<basis_events::reader::Run> {
         Ok(basis_events::reader::Run::open(&self.run_dir)?)

@@ -26,8 +26,10 @@ pub(crate) struct ReportArgs {
 }
 
 pub(crate) fn exec(args: ReportArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
-    let run = args.run.open()?;
-    let target = basis_log::target::report_file(&args.to, &run.dirs(), args.force)?;
+    let run = args.run.read()?;
+    let mut run_dirs = vec![args.run.run_dir.clone()];
+    run_dirs.extend(run.processes().iter().map(|p| p.dir().to_owned()));
+    let target = basis_log::target::report_file(&args.to, &run_dirs, args.force)?;
     let error_docs = args
         .error_docs
         .or_else(|| basis_report::relative_link(&args.to, Path::new("docs/ERROR_CODES.md")));
