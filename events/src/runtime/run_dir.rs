@@ -190,6 +190,11 @@ pub struct RunManifest {
     pub end_time: Option<RealUtcTime>,
     /// Lines written per event file; `null` while running.
     pub event_counts: Option<BTreeMap<String, u64>>,
+    /// What the run was started with beyond the guide's inputs (a seed, the
+    /// knobs of a sweep), so runs can be told apart and compared; absent
+    /// from the file when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// What a run is created with: the guide's inputs.
@@ -202,6 +207,7 @@ pub struct RunOptions {
     strategy: String,
     initial_capital: f64,
     execution_mode: ExecutionMode,
+    parameters: BTreeMap<String, String>,
 }
 
 impl RunOptions {
@@ -214,6 +220,7 @@ impl RunOptions {
             strategy: strategy.into(),
             initial_capital,
             execution_mode: ExecutionMode::Backtest,
+            parameters: BTreeMap::new(),
         }
     }
 
@@ -232,6 +239,13 @@ impl RunOptions {
     /// Backtest (the default) or live.
     pub fn execution_mode(mut self, mode: ExecutionMode) -> Self {
         self.execution_mode = mode;
+        self
+    }
+
+    /// Records a parameter of the run (`seed` = `42`) in the manifest's
+    /// `parameters`; a second value for one name replaces the first.
+    pub fn parameter(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.parameters.insert(name.into(), value.into());
         self
     }
 }
@@ -334,6 +348,7 @@ impl LogDirectoryManager {
             status: RunStatus::Running,
             end_time: None,
             event_counts: None,
+            parameters: options.parameters,
         };
         write_manifest(&dir, &manifest)?;
         self.active.lock().insert(correlation_id.clone());
