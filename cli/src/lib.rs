@@ -8,6 +8,8 @@
 //!   and one Parquet file per event file, and `summary.json` / `summary.md`.
 //! - [`query`] answers the guide's debugging questions (failures, one
 //!   operation's trace, a position's history, errors, stats).
+//! - [`dataset`] lays every run of a results root out as one hive-style
+//!   Parquet dataset.
 //! - [`validate`] checks every line of every event file against its schema and
 //!   its typed event.
 //!
@@ -16,6 +18,7 @@
 //! (a crash mid-write) from corruption.
 
 pub mod columns;
+pub mod dataset;
 pub mod demo;
 pub mod error;
 pub mod export;

@@ -2,6 +2,7 @@
 //! its arguments (`Args`) and `exec`, which calls one library function and
 //! prints its outcome, as cargo's `src/bin/cargo/commands/` does.
 
+mod dataset;
 mod demo;
 mod errors;
 mod export;
@@ -26,6 +27,9 @@ pub(crate) enum Command {
     Demo(demo::DemoArgs),
     /// Finalize a run into results/{backtest_id}/: logs, CSV, Parquet, summary.
     Export(export::ExportArgs),
+    /// One hive-partitioned Parquet dataset of every run under a results root.
+    Dataset(dataset::DatasetArgs),
+
     /// List failed operations.
     Failures(RunArg),
     /// Every event of one operation, across files, in time order.
@@ -57,6 +61,8 @@ impl Command {
         match self {
             Command::Demo(args) => demo::exec(args, cx),
             Command::Export(args) => export::exec(args, cx),
+            Command::Dataset(args) => dataset::exec(args, cx),
+
             Command::Failures(run) => failures::exec(run, cx),
             Command::Trace(args) => trace::exec(args, cx),
             Command::Positions(args) => positions::exec(args, cx),
