@@ -9,7 +9,7 @@
 //! - [`query`] answers the guide's debugging questions (failures, one
 //!   operation's trace, a position's history, errors, stats).
 //! - [`dataset`] lays every run of a results root out as one hive-style
-//!   Parquet dataset.
+//!   Parquet dataset; [`compare`] puts runs side by side against a baseline.
 //! - [`validate`] checks every line of every event file against its schema and
 //!   its typed event.
 //!
@@ -18,6 +18,7 @@
 //! (a crash mid-write) from corruption.
 
 pub mod columns;
+pub mod compare;
 pub mod dataset;
 pub mod demo;
 pub mod error;

@@ -29,6 +29,7 @@
 //! ```
 
 mod chart;
+pub mod compare;
 mod data;
 mod downsample;
 mod error;

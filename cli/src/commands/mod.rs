@@ -2,6 +2,7 @@
 //! its arguments (`Args`) and `exec`, which calls one library function and
 //! prints its outcome, as cargo's `src/bin/cargo/commands/` does.
 
+mod compare;
 mod dataset;
 mod demo;
 mod errors;
@@ -29,6 +30,8 @@ pub(crate) enum Command {
     Export(export::ExportArgs),
     /// One hive-partitioned Parquet dataset of every run under a results root.
     Dataset(dataset::DatasetArgs),
+    /// Deltas of runs against a baseline, with warnings when they are not comparable.
+    Compare(compare::CompareArgs),
 
     /// List failed operations.
     Failures(RunArg),
@@ -62,6 +65,7 @@ impl Command {
             Command::Demo(args) => demo::exec(args, cx),
             Command::Export(args) => export::exec(args, cx),
             Command::Dataset(args) => dataset::exec(args, cx),
+            Command::Compare(args) => compare::exec(args, cx),
 
             Command::Failures(run) => failures::exec(run, cx),
             Command::Trace(args) => trace::exec(args, cx),
