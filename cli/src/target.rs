@@ -1,5 +1,5 @@
 //! Where a command may write, one rule for every command that writes
-//! (`report`, `export`, `demo`):
+//! (`report`, `export`, `demo`, `dataset`, `compare --report`):
 //!
 //! - the target is judged after resolving the symbolic links of every
 //!   ancestor that exists, so `--to link/…` is judged where it really lands;
@@ -8,7 +8,9 @@
 //! - an existing target is replaced only with `--force`, and `--force`
 //!   replaces only what this tool wrote earlier: a results directory carrying
 //!   [`RESULTS_MARKER`], or a report page whose `generator` is ours. Any other
-//!   file or directory is refused, with or without `--force`;
+//!   file or directory is refused, with or without `--force`. A dataset is
+//!   updated in place without `--force`, but only a directory carrying
+//!   [`DATASET_MARKER`] (or a new or empty one);
 //! - one writer per target at a time: the target is claimed with a lock on
 //!   `.{name}.lock` beside it, so of two exports into one target exactly one
 //!   wins and the other fails at once, naming the target. The lock dies with
