@@ -9,6 +9,8 @@
 //! - [`query`] answers the guide's debugging questions (failures, one
 //!   operation's trace, a position's history, errors, stats, the state at a
 //!   time).
+//! - [`dataset`] lays every run of a results root out as one hive-style
+//!   Parquet dataset; [`compare`] puts runs side by side against a baseline.
 //! - [`validate`] checks every line of every event file against its schema and
 //!   its typed event.
 //!
@@ -17,6 +19,8 @@
 //! `Checker`; every command that writes goes through [`target`].
 
 pub mod columns;
+pub mod compare;
+pub mod dataset;
 pub mod demo;
 pub mod error;
 pub mod export;

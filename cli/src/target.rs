@@ -1,5 +1,5 @@
 //! Where a command may write, one rule for every command that writes
-//! (`report`, `export`, `demo`):
+//! (`report`, `export`, `demo`, `dataset`, `compare --report`):
 //!
 //! - the target is judged after resolving the symbolic links of every
 //!   ancestor that exists, so `--to link/…` is judged where it really lands;
@@ -8,7 +8,9 @@
 //! - an existing target is replaced only with `--force`, and `--force`
 //!   replaces only what this tool wrote earlier: a results directory carrying
 //!   [`RESULTS_MARKER`], or a report page whose `generator` is ours. Any other
-//!   file or directory is refused, with or without `--force`;
+//!   file or directory is refused, with or without `--force`. A dataset is
+//!   updated in place without `--force`, but only a directory carrying
+//!   [`DATASET_MARKER`] (or a new or empty one);
 //! - one writer per target at a time: the target is claimed with a lock on
 //!   `.{name}.lock` beside it, so of two exports into one target exactly one
 //!   wins and the other fails at once, naming the target. The lock dies with
@@ -29,6 +31,12 @@ use crate::{Error, Result};
 /// The file every results directory holds, naming the tool that wrote it:
 /// the only kind of directory `--force` removes.
 pub const RESULTS_MARKER: &str = ".basis-log-results";
+
+/// The file every dataset directory holds (`basis-log dataset`): a dataset
+/// is updated in place, so a directory with this file is ours to update and
+/// any other non-empty directory is refused. It also holds the dataset's
+/// state (what each run's partitions were built from).
+pub const DATASET_MARKER: &str = ".basis-log-dataset";
 
 /// The manifest and event directory that make a directory a run's.
 const RUN_MARKERS: [&str; 2] = ["metadata.json", "events"];
@@ -169,6 +177,85 @@ impl ResultsTarget {
         let _ = fs::remove_dir_all(&self.staging);
         self.lock.release();
     }
+}
+
+/// A claimed dataset directory, updated in place while the claim is held.
+#[derive(Debug)]
+pub struct DatasetTarget {
+    path: PathBuf,
+    lock: Claim,
+}
+
+impl DatasetTarget {
+    /// The dataset directory as given; it exists once claimed.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Ends the claim.
+    pub fn release(self) {
+        self.lock.release();
+    }
+}
+
+/// Checks `to` as a dataset directory without claiming it: not inside a run
+/// or a run's results, and either absent, empty, or a dataset written by
+/// basis-log (it has [`DATASET_MARKER`]).
+pub fn check_dataset_dir(to: &Path) -> Result<()> {
+    crate::ids::check_target_path("dataset directory", to)?;
+    let resolved = resolve(to)?;
+    refuse_run_paths("dataset directory", to, &resolved, &[])?;
+    let mut dir = Some(resolved.as_path());
+    while let Some(at) = dir {
+        if at.join(RESULTS_MARKER).is_file() {
+            return Err(refused(
+                "dataset directory",
+                to,
+                "it is inside a run's results directory (one with .basis-log-results)",
+            ));
+        }
+        dir = at.parent();
+    }
+    match fs::symlink_metadata(&resolved) {
+        Err(err) if err.kind() == ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(Error::io(to)(err)),
+        Ok(meta) if !meta.is_dir() => Err(refused(
+            "dataset directory",
+            to,
+            "it exists and is not a directory",
+        )),
+        Ok(_) if resolved.join(DATASET_MARKER).is_file() => Ok(()),
+        Ok(_) => {
+            let mut entries = fs::read_dir(&resolved).map_err(Error::io(to))?;
+            if entries.next().is_none() {
+                Ok(())
+            } else {
+                Err(refused(
+                    "dataset directory",
+                    to,
+                    "it exists and is not a dataset written by basis-log dataset \
+                     (it has no .basis-log-dataset); name a new or empty directory",
+                ))
+            }
+        }
+    }
+}
+
+/// Checks and claims `to` as a dataset directory, creating it if needed.
+pub fn dataset_dir(to: &Path) -> Result<DatasetTarget> {
+    check_dataset_dir(to)?;
+    let lock = claim(to)?;
+    fs::create_dir_all(to).map_err(Error::io(to))?;
+    Ok(DatasetTarget {
+        path: to.to_owned(),
+        lock,
+    })
+}
+
+/// Checks and claims `to` as a compare page: the same rules as a run's
+/// report page, with no run to protect beyond those [`report_file`] finds.
+pub fn compare_file(to: &Path, force: bool) -> Result<ReportTarget> {
+    report_file(to, &[], force)
 }
 
 /// A held lock on `.{name}.lock`.
@@ -444,5 +531,39 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, ["results"], "no lock or staging is left behind");
+    }
+
+    #[test]
+    fn a_dataset_goes_only_where_a_dataset_may_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = run_in(dir.path());
+        let err = dataset_dir(&run.join("ds")).unwrap_err();
+        assert!(err.to_string().contains("run directory"), "{err}");
+        let results = dir.path().join("results/abc");
+        fs::create_dir_all(&results).unwrap();
+        fs::write(results.join(RESULTS_MARKER), "").unwrap();
+        let err = dataset_dir(&results.join("ds")).unwrap_err();
+        assert!(err.to_string().contains("results directory"), "{err}");
+        let other = dir.path().join("other");
+        fs::create_dir(&other).unwrap();
+        fs::write(other.join("precious.txt"), "x").unwrap();
+        let err = dataset_dir(&other).unwrap_err();
+        assert!(err.to_string().contains("no .basis-log-dataset"), "{err}");
+        assert!(other.join("precious.txt").exists());
+        let file = dir.path().join("file");
+        fs::write(&file, "x").unwrap();
+        assert!(dataset_dir(&file).is_err());
+        // New, empty, or ours: accepted, one writer at a time.
+        let fresh = dir.path().join("fresh");
+        let first = dataset_dir(&fresh).unwrap();
+        assert!(fresh.is_dir());
+        assert!(matches!(
+            dataset_dir(&fresh).unwrap_err(),
+            Error::Busy { .. }
+        ));
+        fs::write(fresh.join(DATASET_MARKER), "{}").unwrap();
+        fs::write(fresh.join("runs.parquet"), "x").unwrap();
+        first.release();
+        dataset_dir(&fresh).unwrap().release();
     }
 }

@@ -13,6 +13,13 @@ read what basis-log writes.
    numbers, booleans booleans, times timestamps in Parquet).
 3. Every line of every event file validates against `schemas/` with Python's
    `jsonschema` (draft 2020-12).
+4. The dataset of a 5-run demo sweep (`demo --runs 5`) read by DuckDB and
+   pyarrow.dataset: rows per event and run equal the JSONL, column types,
+   a join of runs.parquet with one event table; an update with one run
+   added, one changed and the rest unchanged; a run killed mid-write listed
+   with its status.
+5. `compare`: two runs of one seed have zero deltas; for two seeds the
+   deltas equal those pandas computes from the two summaries.
 
 Usage: real_clients.py --bin PATH/TO/basis-log --schemas PATH/TO/schemas [--workdir DIR]
 
@@ -353,6 +360,188 @@ def validate_schemas(events, schemas_dir):
             check(not validator.is_valid({**records[0], "unexpected": 1}), f"{file} schema is closed")
 
 
+def run_json(command):
+    """Runs a basis-log command with --json and returns its parsed output."""
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def jsonl_counts(results_dir):
+    """Lines per event name in a results directory's JSONL copy of the logs."""
+    summary = json.load(open(os.path.join(results_dir, "summary.json")))
+    event_of = {f["file"]: f["event"] for f in summary["files"]}
+    counts = collections.Counter()
+    logs = os.path.join(results_dir, "logs")
+    for pid in os.listdir(logs):
+        events_dir = os.path.join(logs, pid, "events")
+        for name in os.listdir(events_dir):
+            if name.endswith(".jsonl"):
+                with open(os.path.join(events_dir, name)) as f:
+                    counts[event_of[name]] += sum(1 for line in f if line.strip())
+    return counts
+
+
+def dataset_counts(con, ds):
+    """Rows per (event, run) as DuckDB reads the documented glob."""
+    rows = con.execute(
+        f"SELECT event, run, count(*) FROM read_parquet('{ds}/events/**/*.parquet', "
+        "hive_partitioning = true, union_by_name = true) GROUP BY ALL"
+    ).fetchall()
+    return {(event, run): n for event, run, n in rows}
+
+
+def kill_mid_write(bin_path, root):
+    """A demo run killed with SIGKILL while it writes, then exported."""
+    import signal
+    import time
+    logs = os.path.join(root, "killed-logs")
+    process = subprocess.Popen(
+        [bin_path, "demo", "--days", "3650", "--seed", "3", "--correlation-id", "killedrun",
+         "--out", logs, "--results", os.path.join(root, "results")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    positions = None
+    deadline = time.time() + 60
+    while time.time() < deadline and process.poll() is None:
+        run_root = os.path.join(logs, "killedrun")
+        if os.path.isdir(run_root):
+            for pid in os.listdir(run_root):
+                path = os.path.join(run_root, pid, "events", "positions.jsonl")
+                if os.path.isfile(path) and os.path.getsize(path) > 20000:
+                    positions = path
+        if positions:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    check(positions is not None, "the long demo wrote positions before it was killed")
+    export = subprocess.run(
+        [bin_path, "export", os.path.join(logs, "killedrun"), "--results", os.path.join(root, "results")],
+        capture_output=True, text=True,
+    )
+    check(export.returncode == 0, f"a killed run exports: {export.stderr}")
+
+
+def check_dataset(bin_path, root):
+    """The dataset of a 5-run sweep through DuckDB and pyarrow.dataset."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    results = os.path.join(root, "results")
+    sweep = run_json([bin_path, "--json", "demo", "--runs", "5", "--seed-from", "11", "--days", "2",
+                      "--out", os.path.join(root, "logs"), "--results", results])
+    ds = os.path.join(results, "dataset")
+    ids = [run["correlation_id"] for run in sweep["runs"]]
+    check(len(ids) == 5, f"5 runs in the sweep, got {len(ids)}")
+    con = duckdb.connect()
+    counts = dataset_counts(con, ds)
+    for run in sweep["runs"]:
+        rid = run["correlation_id"]
+        for event, n in jsonl_counts(run["export"]["results_dir"]).items():
+            check(counts.get((event, rid)) == n,
+                  f"dataset rows of {event} in {rid}: {counts.get((event, rid))}, JSONL {n}")
+    check(len({run for _, run in counts}) == 5, "5 runs in the event partitions")
+
+    # Column types as DuckDB reads one event table.
+    types = dict(con.execute(
+        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("
+        f"'{ds}/events/event=PositionSnapshot/*/*.parquet', hive_partitioning = true))"
+    ).fetchall())
+    check(types.get("timestamp") == "TIMESTAMP WITH TIME ZONE", f"timestamp type {types.get('timestamp')}")
+    check(types.get("total_value_usd") == "DOUBLE", f"total_value_usd type {types.get('total_value_usd')}")
+    check(types.get("positions", "").startswith("MAP(VARCHAR, DOUBLE)"), f"positions type {types.get('positions')}")
+    check("run" in types and "event" in types, f"hive columns in {sorted(types)}")
+
+    # runs.parquet joined with one event table: positions per seed.
+    joined = dict(con.execute(
+        f"SELECT r.seed, count(*) FROM read_parquet('{ds}/runs.parquet') r "
+        f"JOIN read_parquet('{ds}/events/event=PositionSnapshot/*/*.parquet', hive_partitioning = true) p "
+        "ON p.run = r.correlation_id AND p.correlation_id = r.correlation_id GROUP BY r.seed"
+    ).fetchall())
+    for run in sweep["runs"]:
+        expected = jsonl_counts(run["export"]["results_dir"])["PositionSnapshot"]
+        check(joined.get(run["seed"]) == expected,
+              f"join of runs.parquet: seed {run['seed']} has {joined.get(run['seed'])} positions, JSONL {expected}")
+
+    # pyarrow.dataset over one event table and runs.parquet.
+    table = pads.dataset(os.path.join(ds, "events", "event=PositionSnapshot"),
+                         format="parquet", partitioning="hive").to_table()
+    check(table.schema.field("timestamp").type == pa.timestamp("us", tz="UTC"),
+          f"pyarrow timestamp type {table.schema.field('timestamp').type}")
+    check(table.schema.field("total_value_usd").type == pa.float64(), "pyarrow total_value_usd is double")
+    per_run = collections.Counter(table.column("run").to_pylist())
+    for run in sweep["runs"]:
+        expected = jsonl_counts(run["export"]["results_dir"])["PositionSnapshot"]
+        check(per_run[run["correlation_id"]] == expected, f"pyarrow rows of {run['correlation_id']}")
+    runs = pads.dataset(os.path.join(ds, "runs.parquet"), format="parquet").to_table()
+    check(runs.num_rows == 5, f"runs.parquet has {runs.num_rows} rows")
+    check(runs.schema.field("seed").type == pa.int64(), "seed is int64")
+    check(runs.schema.field("engine_start").type == pa.timestamp("us", tz="UTC"), "engine_start is a timestamp")
+    check(pa.types.is_map(runs.schema.field("parameters").type), "parameters is a map")
+    check(sorted(runs.column("seed").to_pylist()) == [11, 12, 13, 14, 15], "seeds 11..15")
+
+    # Incremental: one added, one changed, the rest unchanged.
+    added = run_json([bin_path, "--json", "demo", "--days", "3", "--seed", "99",
+                      "--out", os.path.join(root, "logs"), "--results", results])
+    changed = sweep["runs"][0]["export"]["results_dir"]
+    shutil.copyfile(os.path.join(added["export"]["results_dir"], "parquet", "positions.parquet"),
+                    os.path.join(changed, "parquet", "positions.parquet"))
+    update = run_json([bin_path, "--json", "dataset", results, "--to", ds])
+    change = {run["correlation_id"]: run["change"] for run in update["runs"]}
+    check(change.get(added["correlation_id"]) == "added", f"new run: {change.get(added['correlation_id'])}")
+    check(change.get(ids[0]) == "replaced", f"changed run: {change.get(ids[0])}")
+    check(all(change.get(rid) == "unchanged" for rid in ids[1:]), f"unchanged runs: {change}")
+    counts = dataset_counts(con, ds)
+    check(counts.get(("PositionSnapshot", ids[0])) == jsonl_counts(added["export"]["results_dir"])["PositionSnapshot"],
+          "the changed run's partition holds its new rows")
+
+    # A run killed mid-write: listed with its status, not hidden.
+    kill_mid_write(bin_path, root)
+    run_json([bin_path, "--json", "dataset", results, "--to", ds])
+    status = dict(con.execute(
+        f"SELECT correlation_id, status FROM read_parquet('{ds}/runs.parquet')").fetchall())
+    check(status.get("killedrun") == "running", f"the killed run's status: {status.get('killedrun')}")
+    check(status.get(ids[1]) == "completed", "finished runs are completed")
+    return sweep
+
+
+def check_compare(bin_path, root, sweep):
+    """compare: zero deltas for one seed; pandas' deltas for two."""
+    import pandas as pd
+
+    results = os.path.join(root, "results")
+    first, second = sweep["runs"][1], sweep["runs"][2]
+    again = run_json([bin_path, "--json", "demo", "--days", "2", "--seed", str(first["seed"]),
+                      "--out", os.path.join(root, "logs"), "--results", results])
+    same = run_json([bin_path, "--json", "compare", first["export"]["results_dir"], again["export"]["results_dir"]])
+    deltas = same["deltas"][0]["deltas"]
+    check(len(deltas) > 10 and all(v == 0 for v in deltas.values()), f"one seed, zero deltas: {deltas}")
+    check(same["warnings"] == [], f"one seed, no warnings: {same['warnings']}")
+
+    a, b = first["export"]["results_dir"], second["export"]["results_dir"]
+    out = run_json([bin_path, "--json", "compare", a, b])
+    deltas = out["deltas"][0]["deltas"]
+    frame = pd.json_normalize([json.load(open(os.path.join(d, "summary.json"))) for d in (a, b)])
+    expected = {
+        "final_total_value_usd": "final_total_value_usd",
+        "total_return": "total_return",
+        "total_pnl_usd": "pnl.total_pnl_usd",
+    }
+    for column in frame.columns:
+        for prefix, metric in [("pnl.attribution.", "pnl_attribution."), ("errors.by_severity.", "errors."),
+                               ("operations.by_status.", "operations.status."), ("health_checks.", "health.")]:
+            if column.startswith(prefix):
+                expected[metric + column[len(prefix):]] = column
+    for metric, column in expected.items():
+        values = frame[column].fillna(0)
+        want = float(values.iloc[1] - values.iloc[0])
+        check(deltas.get(metric) == want, f"delta of {metric}: compare {deltas.get(metric)}, pandas {want}")
+    check(any(v != 0 for v in deltas.values()), "two seeds differ somewhere")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin", required=True, help="the basis-log binary")
@@ -395,6 +584,8 @@ def main():
     run_recipes(run_dir, events, logs_root)
     read_tables(events, events_dir, results_dir)
     validate_schemas(events, args.schemas)
+    sweep = check_dataset(args.bin, os.path.join(workdir, "many"))
+    check_compare(args.bin, os.path.join(workdir, "many"), sweep)
 
     passed = checks - len(failures)
     print(f"real_clients: {passed} passed, {len(failures)} failed")

@@ -68,7 +68,10 @@ fn a_run_of_an_engines_own_events_is_read_in_full_by_a_binary_without_them() {
             .map(|f| (f["lines"].as_u64().unwrap(), f["valid"].as_u64().unwrap()))
     };
     assert_eq!(checked("funding_rates.jsonl"), Some((SNAPSHOTS, SNAPSHOTS)));
-    assert_eq!(checked("funding_payments.jsonl"), Some((PAYMENTS, PAYMENTS)));
+    assert_eq!(
+        checked("funding_payments.jsonl"),
+        Some((PAYMENTS, PAYMENTS))
+    );
 
     // A custom line that breaks its (catalog) schema is caught by name.
     let rates = run.join("events/funding_rates.jsonl");
@@ -78,7 +81,8 @@ fn a_run_of_an_engines_own_events_is_read_in_full_by_a_binary_without_them() {
     let out = basis_log(dir.path(), &["validate", run_arg]);
     assert!(!out.status.success());
     assert!(
-        text(&out.stderr).contains("funding_rates.jsonl:1: breaks the schema of FundingRateSnapshot"),
+        text(&out.stderr)
+            .contains("funding_rates.jsonl:1: breaks the schema of FundingRateSnapshot"),
         "{}",
         text(&out.stderr)
     );
@@ -103,7 +107,11 @@ fn a_run_of_an_engines_own_events_is_read_in_full_by_a_binary_without_them() {
         "a nested struct stays a struct: {:?}",
         rates_types["best"]
     );
-    assert!(matches!(rates_types["rates"], DataType::Map(..)), "{:?}", rates_types["rates"]);
+    assert!(
+        matches!(rates_types["rates"], DataType::Map(..)),
+        "{:?}",
+        rates_types["rates"]
+    );
     let (rows, payment_types) = parquet_types(&res.join("parquet/funding_payments.parquet"));
     assert_eq!(rows as u64, PAYMENTS);
     assert_eq!(payment_types["payment_number"], DataType::Int64);
@@ -120,7 +128,11 @@ fn a_run_of_an_engines_own_events_is_read_in_full_by_a_binary_without_them() {
     let last_minute = SNAPSHOTS.max(PAYMENTS) - 1;
     assert_eq!(
         summary["time_range"]["end"],
-        format!("2025-01-15T{:02}:{:02}:00", last_minute / 60, last_minute % 60)
+        format!(
+            "2025-01-15T{:02}:{:02}:00",
+            last_minute / 60,
+            last_minute % 60
+        )
     );
     assert!(
         summary["total_events"].as_u64().unwrap() > SNAPSHOTS + PAYMENTS,
@@ -130,7 +142,10 @@ fn a_run_of_an_engines_own_events_is_read_in_full_by_a_binary_without_them() {
 
     // The report lists every event type with its count.
     let page = std::fs::read_to_string(res.join("report.html")).unwrap();
-    for (event, count) in [("FundingRateSnapshot", SNAPSHOTS), ("FundingPayment", PAYMENTS)] {
+    for (event, count) in [
+        ("FundingRateSnapshot", SNAPSHOTS),
+        ("FundingPayment", PAYMENTS),
+    ] {
         assert!(
             page.contains(&format!(r#"data-event="{event}" data-events="{count}""#)),
             "the report lists {event}"
@@ -140,7 +155,11 @@ fn a_run_of_an_engines_own_events_is_read_in_full_by_a_binary_without_them() {
     // errors: the custom code resolves from the run's catalog.
     let out = basis_log(dir.path(), &["errors", run_arg, "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("FUND-002"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("FUND-002"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -158,7 +177,11 @@ fn a_run_without_a_catalog_still_validates_and_exports() {
     );
     let out = basis_log(dir.path(), &["export", run_arg, "--to", "old-results"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(dir.path().join("old-results/parquet/positions.parquet").is_file());
+    assert!(
+        dir.path()
+            .join("old-results/parquet/positions.parquet")
+            .is_file()
+    );
 }
 
 #[test]
@@ -171,7 +194,11 @@ fn an_event_file_the_catalog_does_not_name_fails_export_unless_skipped() {
     let out = basis_log(dir.path(), &["validate", run_arg]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
-    assert_eq!(stderr.matches("mystery").count(), 1, "once per file: {stderr}");
+    assert_eq!(
+        stderr.matches("mystery").count(),
+        1,
+        "once per file: {stderr}"
+    );
     assert!(
         !text(&out.stdout).contains(": 0 problem(s)"),
         "an unknown file is a problem: {}",
@@ -179,8 +206,15 @@ fn an_event_file_the_catalog_does_not_name_fails_export_unless_skipped() {
     );
     let out = basis_log(dir.path(), &["export", run_arg, "--to", "r1"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("--skip-unknown"), "{}", text(&out.stderr));
-    let out = basis_log(dir.path(), &["export", run_arg, "--to", "r2", "--skip-unknown"]);
+    assert!(
+        text(&out.stderr).contains("--skip-unknown"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = basis_log(
+        dir.path(),
+        &["export", run_arg, "--to", "r2", "--skip-unknown"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(dir.path().join("r2/logs").is_dir());
 }
@@ -198,14 +232,20 @@ fn an_unfinished_run_is_refused_and_shown_as_not_complete() {
     let run_arg = run.to_str().unwrap();
     let out = basis_log(dir.path(), &["export", run_arg, "--to", "r1"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("not complete"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not complete"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!dir.path().join("r1").exists());
-    let out = basis_log(dir.path(), &["export", run_arg, "--to", "r2", "--allow-running"]);
+    let out = basis_log(
+        dir.path(),
+        &["export", run_arg, "--to", "r2", "--allow-running"],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("r2/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r2/summary.json")).unwrap())
+            .unwrap();
     assert_eq!(summary["complete"], false);
     assert!(summary["status"].as_str().unwrap().contains("running"));
     let md = std::fs::read_to_string(dir.path().join("r2/summary.md")).unwrap();

@@ -371,3 +371,26 @@ fn test_the_root_comes_from_basis_log_dir() {
         .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn test_parameters_are_recorded_and_absent_when_none() {
+    let root = tempfile::tempdir().unwrap();
+    let manager = LogDirectoryManager::with_root(root.path());
+    let with = manager
+        .create_run_logs(
+            options()
+                .correlation_id("withparams")
+                .parameter("seed", "7")
+                .parameter("days", "30"),
+        )
+        .unwrap();
+    let manifest_with = manifest(with.dir());
+    assert_eq!(manifest_with["parameters"]["seed"], "7");
+    assert_eq!(manifest_with["parameters"]["days"], "30");
+    let without = manager
+        .create_run_logs(options().correlation_id("noparams"))
+        .unwrap();
+    assert!(manifest(without.dir()).get("parameters").is_none());
+    // A manifest written before parameters existed still reads.
+    assert!(with.manifest().parameters.contains_key("seed"));
+}

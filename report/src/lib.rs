@@ -29,6 +29,7 @@
 //! ```
 
 mod chart;
+pub mod compare;
 pub mod digest;
 mod downsample;
 mod error;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
-use basis_log::demo::{self, DemoOptions, DemoOutcome};
+use basis_log::demo::{self, DemoOptions, DemoOutcome, SweepOptions};
 use basis_log::output::{Table, num, warn_all, write_json};
 use clap::Args;
 
@@ -38,6 +38,16 @@ pub(crate) struct DemoArgs {
     /// Rotate event files at this many bytes [default: the logger's 100 MB].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1024..))]
     max_file_bytes: Option<u64>,
+    /// A sweep: write this many runs (seeds --seed-from, --seed-from + 1, …)
+    /// and then their dataset.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: Option<u32>,
+    /// The first seed of a sweep [default: --seed].
+    #[arg(long, requires = "runs")]
+    seed_from: Option<u64>,
+    /// Where a sweep writes its dataset [default: {results}/dataset].
+    #[arg(long, requires = "runs")]
+    dataset: Option<PathBuf>,
 }
 
 pub(crate) fn exec(args: DemoArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
@@ -51,6 +61,17 @@ pub(crate) fn exec(args: DemoArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
         force: args.force,
         max_file_bytes: args.max_file_bytes,
     };
+    if let Some(runs) = args.runs {
+        return exec_sweep(
+            SweepOptions {
+                seed_from: args.seed_from.unwrap_or(options.seed),
+                demo: options,
+                runs,
+                dataset: args.dataset,
+            },
+            cx,
+        );
+    }
     let ticks = u64::from(options.days) * 24;
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(ticks);
@@ -82,9 +103,47 @@ pub(crate) fn exec(args: DemoArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--runs N`: the runs one after the other, then the dataset.
+fn exec_sweep(options: SweepOptions, cx: &mut Context<'_>) -> Result<ExitCode> {
+    let total = options.runs;
+    let terminal = std::io::stderr().is_terminal();
+    let outcome = demo::sweep(&options, &mut |i, seed| {
+        if terminal {
+            eprintln!("run {}/{total} (seed {seed})", i + 1);
+        }
+    })
+    .context("demo sweep failed")?;
+    for run in &outcome.runs {
+        warn_all(&run.export.skipped);
+    }
+    warn_all(&outcome.dataset.skipped);
+    if cx.json {
+        let runs: Vec<_> = outcome.runs.iter().map(outcome_as_json).collect();
+        write_json(
+            cx.out,
+            &serde_json::json!({"runs": runs, "dataset": outcome.dataset}),
+        )?;
+    } else {
+        let mut table = Table::new(["seed", "correlation id", "final value (USD)", "results"]);
+        for run in &outcome.runs {
+            table.row([
+                run.seed.to_string(),
+                run.correlation_id.clone(),
+                num(run.stats.final_value, 2),
+                run.export.results_dir.display().to_string(),
+            ]);
+        }
+        table.write(cx.out)?;
+        writeln!(cx.out)?;
+        super::dataset::print_outcome(cx.out, &outcome.dataset)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn outcome_as_json(outcome: &DemoOutcome) -> serde_json::Value {
     serde_json::json!({
         "correlation_id": outcome.correlation_id,
+        "seed": outcome.seed,
         "run_dir": outcome.run_dir,
         "ticks": outcome.stats.ticks,
         "operations": outcome.stats.operations,

@@ -4,6 +4,8 @@
 
 mod at;
 mod collect;
+mod compare;
+mod dataset;
 mod demo;
 mod errors;
 mod export;
@@ -31,6 +33,11 @@ pub(crate) enum Command {
     Demo(demo::DemoArgs),
     /// Finalize a run into results/{backtest_id}/: logs, CSV, Parquet, summary.
     Export(export::ExportArgs),
+    /// One hive-partitioned Parquet dataset of every run under a results root.
+    Dataset(dataset::DatasetArgs),
+    /// Deltas of runs against a baseline, with warnings when they are not comparable.
+    Compare(compare::CompareArgs),
+
     /// List failed operations.
     Failures(RunArg),
     /// Every event of one operation, across files, in time order.
@@ -72,6 +79,9 @@ impl Command {
         match self {
             Command::Demo(args) => demo::exec(args, cx),
             Command::Export(args) => export::exec(args, cx),
+            Command::Dataset(args) => dataset::exec(args, cx),
+            Command::Compare(args) => compare::exec(args, cx),
+
             Command::Failures(run) => failures::exec(run, cx),
             Command::Trace(args) => trace::exec(args, cx),
             Command::Positions(args) => positions::exec(args, cx),

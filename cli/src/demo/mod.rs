@@ -6,10 +6,12 @@ pub mod rng;
 pub mod sim;
 pub mod sink;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use basis_events::time::EngineTime;
 
+use crate::dataset::{self, DatasetOptions, DatasetOutcome};
 use crate::export::{self, ExportOptions, ExportOutcome};
 use crate::{Error, Result};
 pub use sim::SimStats;
@@ -41,6 +43,7 @@ pub struct DemoOptions {
 #[derive(Debug, Clone)]
 pub struct DemoOutcome {
     pub correlation_id: String,
+    pub seed: u64,
     pub run_dir: PathBuf,
     pub stats: SimStats,
     pub export: ExportOutcome,
@@ -85,6 +88,7 @@ pub fn run(options: &DemoOptions, on_tick: &mut dyn FnMut(u64)) -> Result<DemoOu
             capital: options.capital,
             start,
             max_file_bytes: options.max_file_bytes,
+            parameters: parameters(options),
         },
     )?;
     let config = sim::SimConfig {
@@ -105,8 +109,87 @@ pub fn run(options: &DemoOptions, on_tick: &mut dyn FnMut(u64)) -> Result<DemoOu
     })?;
     Ok(DemoOutcome {
         correlation_id,
+        seed: options.seed,
         run_dir,
         stats,
         export,
     })
+}
+
+/// The demo's own knobs, recorded in the manifest's `parameters` so the
+/// dataset's `runs.parquet` and `compare` can tell the runs of a sweep apart.
+fn parameters(options: &DemoOptions) -> BTreeMap<String, String> {
+    let mut parameters = BTreeMap::from([
+        ("seed".to_owned(), options.seed.to_string()),
+        ("days".to_owned(), options.days.to_string()),
+        ("capital".to_owned(), options.capital.to_string()),
+    ]);
+    if let Some(bytes) = options.max_file_bytes {
+        parameters.insert("max_file_bytes".to_owned(), bytes.to_string());
+    }
+    parameters
+}
+
+/// A sweep: `runs` demo runs with seeds `seed_from`, `seed_from + 1`, …,
+/// then the dataset of the whole results root.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// Everything but the seed and the correlation id, shared by every run.
+    pub demo: DemoOptions,
+    pub runs: u32,
+    pub seed_from: u64,
+    /// Where the dataset goes; [`default_dataset_dir`] of the results root
+    /// when `None`.
+    pub dataset: Option<PathBuf>,
+}
+
+/// Where a sweep puts its dataset by default: `{results}/dataset`, beside
+/// the runs it is built from (the dataset skips it: it is not a run).
+pub fn default_dataset_dir(results: &std::path::Path) -> PathBuf {
+    results.join("dataset")
+}
+
+/// The runs of a sweep and their dataset.
+#[derive(Debug, Clone)]
+pub struct SweepOutcome {
+    pub runs: Vec<DemoOutcome>,
+    pub dataset: DatasetOutcome,
+}
+
+/// Runs a sweep: every run with a fresh correlation id, then the dataset.
+/// `on_run` is called before each run with its index and seed.
+pub fn sweep(options: &SweepOptions, on_run: &mut dyn FnMut(u32, u64)) -> Result<SweepOutcome> {
+    if options.runs == 0 {
+        return Err(Error::Usage("--runs must be at least 1".to_owned()));
+    }
+    if options.demo.correlation_id.is_some() && options.runs > 1 {
+        return Err(Error::Usage(
+            "--correlation-id names one run; a sweep of several runs gets fresh ids".to_owned(),
+        ));
+    }
+    let last = options
+        .seed_from
+        .checked_add(u64::from(options.runs) - 1)
+        .ok_or_else(|| Error::Usage("--seed-from + --runs overflows a 64-bit seed".to_owned()))?;
+    let to = options
+        .dataset
+        .clone()
+        .unwrap_or_else(|| default_dataset_dir(&options.demo.results));
+    // Checked before simulating, so a bad dataset target fails now.
+    crate::target::check_dataset_dir(&to)?;
+    let mut runs = Vec::with_capacity(options.runs as usize);
+    for (i, seed) in (options.seed_from..=last).enumerate() {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        on_run(i, seed);
+        let demo = DemoOptions {
+            seed,
+            ..options.demo.clone()
+        };
+        runs.push(run(&demo, &mut |_| {})?);
+    }
+    let dataset = dataset::build(&DatasetOptions {
+        results_root: options.demo.results.clone(),
+        to,
+    })?;
+    Ok(SweepOutcome { runs, dataset })
 }

@@ -31,6 +31,8 @@ pub struct RunInfo {
     pub start: EngineTime,
     /// Rotate event files at this size (the logger's 100 MB by default).
     pub max_file_bytes: Option<u64>,
+    /// Recorded in the manifest's `parameters` (the demo's seed and knobs).
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// The loggers of one run.
@@ -47,10 +49,12 @@ impl RunWriter {
     /// Creates `{root}/{correlation_id}/{pid}/events/` and the manifest, and
     /// starts the event logger and the component logs.
     pub fn create(root: &Path, info: RunInfo) -> Result<RunWriter> {
-        let run = LogDirectoryManager::with_root(root).create_run_logs(
+        let options = info.parameters.iter().fold(
             RunOptions::new(&info.mode, &info.strategy, info.capital)
                 .correlation_id(&info.correlation_id),
-        )?;
+            |options, (name, value)| options.parameter(name, value),
+        );
+        let run = LogDirectoryManager::with_root(root).create_run_logs(options)?;
         let clock = EngineClock::backtest(info.start);
         let mut config = LoggerConfig::default();
         if let Some(bytes) = info.max_file_bytes {

@@ -210,6 +210,11 @@ pub struct RunManifest {
     pub end_time: Option<RealUtcTime>,
     /// Lines written per event file; `null` while running.
     pub event_counts: Option<BTreeMap<String, u64>>,
+    /// What the run was started with beyond the guide's inputs (a seed, the
+    /// knobs of a sweep), so runs can be told apart and compared; absent
+    /// from the file when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// What a run is created with: the guide's inputs.
@@ -224,6 +229,7 @@ pub struct RunOptions {
     execution_mode: ExecutionMode,
     /// `None`: the manager's retention; `Some(None)`: none for this run.
     retention: Option<Option<RetentionOptions>>,
+    parameters: BTreeMap<String, String>,
 }
 
 impl RunOptions {
@@ -237,6 +243,7 @@ impl RunOptions {
             initial_capital,
             execution_mode: ExecutionMode::Backtest,
             retention: None,
+            parameters: BTreeMap::new(),
         }
     }
 
@@ -263,6 +270,13 @@ impl RunOptions {
     /// none. The new run itself is always kept.
     pub fn retention(mut self, retention: Option<RetentionOptions>) -> Self {
         self.retention = Some(retention);
+        self
+    }
+
+    /// Records a parameter of the run (`seed` = `42`) in the manifest's
+    /// `parameters`; a second value for one name replaces the first.
+    pub fn parameter(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.parameters.insert(name.into(), value.into());
         self
     }
 }
@@ -380,6 +394,7 @@ impl LogDirectoryManager {
             status: RunStatus::Running,
             end_time: None,
             event_counts: None,
+            parameters: options.parameters,
         };
         write_manifest(&dir, &manifest)?;
         write_catalog(&dir, &catalog)?;

@@ -63,6 +63,7 @@ impl Source {
             status: RunStatus::Running,
             end_time: None,
             event_counts: None,
+            parameters: Default::default(),
         };
         let source = Source {
             dir,

@@ -150,7 +150,8 @@ mod funding_run {
         correlation_id: &str,
     ) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
         let run = LogDirectoryManager::with_root(root).create_run_logs(
-            RunOptions::new("funding_arb_btc", "funding_arb", 50_000.0).correlation_id(correlation_id),
+            RunOptions::new("funding_arb_btc", "funding_arb", 50_000.0)
+                .correlation_id(correlation_id),
         )?;
         let clock = EngineClock::backtest(EngineTime::parse("2025-01-15T00:00:00")?);
         let events = run.event_logger().clock(clock.clone()).build()?;
@@ -165,7 +166,8 @@ mod funding_run {
             use basis_events::tracing_subscriber::util::SubscriberInitExt;
             basis_events::tracing_subscriber::registry()
                 .with(
-                    basis_events::StructuredLayer::new(logs.clone()).default_component(FundingMonitor),
+                    basis_events::StructuredLayer::new(logs.clone())
+                        .default_component(FundingMonitor),
                 )
                 .try_init()
                 .ok();
