@@ -291,3 +291,78 @@ fn test_logger_rotation_is_read_whole() {
         in_segments
     );
 }
+
+/// A line lost in the middle of a file, and a whole rotated segment
+/// deleted, are gaps in `seq`: validate names where each starts and fails.
+#[test]
+fn test_a_lost_line_and_a_deleted_segment_are_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_rotating(dir.path(), 3, 21, "gaps", Some(16 * 1024));
+    let run = &outcome.run_dir;
+    assert!(
+        validate_paths(std::slice::from_ref(run))
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+
+    // A line lost in the middle of the active risk file.
+    let risk = event_path(run, "risk_assessments.jsonl");
+    let original = std::fs::read_to_string(&risk).unwrap();
+    let mut risk_lines = lines(&risk);
+    assert!(risk_lines.len() > 4);
+    risk_lines.remove(2);
+    std::fs::write(
+        &risk,
+        risk_lines
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let report = validate_paths(std::slice::from_ref(run)).unwrap();
+    let gaps: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Gap)
+        .collect();
+    assert_eq!(gaps.len(), 1, "{:?}", report.problems);
+    assert_eq!(gaps[0].path, risk);
+    assert_eq!(
+        gaps[0].line, 3,
+        "the gap starts at the line after the lost one"
+    );
+    assert!(gaps[0].reason.contains("missing"), "{}", gaps[0].reason);
+    assert!(report.failed(false));
+
+    // A rotated segment deleted whole.
+    std::fs::write(&risk, &original).unwrap();
+    assert!(
+        validate_paths(std::slice::from_ref(run))
+            .unwrap()
+            .problems
+            .is_empty()
+    );
+    let segment = event_path(run, "positions.1.jsonl");
+    assert!(segment.is_file(), "the demo rotated positions.jsonl");
+    std::fs::remove_file(&segment).unwrap();
+    let report = validate_paths(std::slice::from_ref(run)).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Gap)
+            .count()
+            >= 1,
+        "{:?}",
+        report.problems
+    );
+    let out = Command::cargo_bin("basis-log")
+        .unwrap()
+        .arg("validate")
+        .arg(run)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing before this line"));
+}

@@ -6,7 +6,7 @@
 
 use basis_events::catalog::{PositionSnapshot, SystemErrorEvent};
 use basis_events::prelude::*;
-use basis_events::{ComponentLogs, EngineClock, LogDirectoryManager, RunOptions, codes};
+use basis_events::{EngineClock, LogDirectoryManager, RunOptions, codes};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = std::env::temp_dir().join(format!("basis-quickstart-{}", std::process::id()));
@@ -21,9 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The engine clock: set by the data loop in a backtest.
     let clock = EngineClock::backtest(EngineTime::parse("2025-01-15T10:30:00")?);
     let events = run.event_logger().clock(clock.clone()).build()?;
-    let logs = ComponentLogs::builder(run.dir(), run.correlation_id(), run.pid())
-        .clock(clock.clone())
-        .build()?;
+    let logs = run.component_logs().clock(clock.clone()).build()?;
     let position_monitor = logs.logger(Component::PositionMonitor)?;
 
     // An event is built from its payload alone; emit stamps the envelope.

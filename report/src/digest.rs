@@ -128,7 +128,9 @@ pub struct ErrorRow {
     pub operation_id: Option<String>,
     pub error_code: String,
     pub error_message: String,
-    pub component: Component,
+    /// The component's name, as the line writes it: an engine's own
+    /// component is one this binary may not know.
+    pub component: String,
     pub severity: Severity,
 }
 
@@ -140,6 +142,18 @@ pub struct HealthRow {
     pub health_score: f64,
     /// Components that were not healthy, in the event's order.
     pub not_healthy: Vec<(Component, HealthStatus)>,
+}
+
+/// The fields of a `SystemErrorEvent` line the digest keeps, read without
+/// resolving the code in this binary's registry.
+#[derive(serde::Deserialize)]
+struct ErrorLine {
+    error_code: String,
+    error_message: String,
+    component: String,
+    severity: Severity,
+    #[serde(default)]
+    metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One failed reconciliation: a `ReconciliationEvent` that failed, or a
@@ -211,6 +225,33 @@ impl RunDigest {
     /// The record's [`Problem`] when it is one of the guide's events but not
     /// a valid one; nothing of it is counted then.
     pub fn ingest(&mut self, record: &RawRecord) -> Result<(), Problem> {
+        // An error's code may be an engine's own, which this binary's
+        // registry does not know (the run's catalog does, and the reader's
+        // Checker has checked it there): read its fields as written.
+        if record.is::<SystemErrorEvent>() {
+            let line: ErrorLine =
+                serde_json::from_str(record.line()).map_err(|err| Problem::BadLine {
+                    position: record.position().clone(),
+                    reason: basis_events::reader::LineFault::NotJson(std::sync::Arc::new(err)),
+                })?;
+            self.count(record);
+            let envelope = record.envelope();
+            let time = envelope.timestamp.as_utc();
+            self.saw(time, &envelope.correlation_id);
+            self.errors.push(ErrorRow {
+                time,
+                operation_id: line
+                    .metadata
+                    .get("operation_id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+                error_code: line.error_code,
+                error_message: line.error_message,
+                component: line.component,
+                severity: line.severity,
+            });
+            return Ok(());
+        }
         macro_rules! guide_events {
             ($($event:ty),* $(,)?) => {
                 $(
@@ -613,7 +654,7 @@ impl Ingest for SystemErrorEvent {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
             error_code: event.error_code().code().to_owned(),
-            component: event.component(),
+            component: event.component().to_string(),
             severity: event.severity(),
             error_message: event.error_message,
         });

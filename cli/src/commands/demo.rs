@@ -141,19 +141,22 @@ fn exec_sweep(options: SweepOptions, cx: &mut Context<'_>) -> Result<ExitCode> {
 }
 
 fn outcome_as_json(outcome: &DemoOutcome) -> serde_json::Value {
+    let summary = &outcome.export.summary;
     serde_json::json!({
         "correlation_id": outcome.correlation_id,
         "seed": outcome.seed,
         "run_dir": outcome.run_dir,
         "ticks": outcome.stats.ticks,
-        "operations": outcome.stats.operations,
-        "failed_operations": outcome.stats.failed_operations,
-        "atomic_groups": outcome.stats.atomic_groups,
-        "rolled_back_groups": outcome.stats.rolled_back_groups,
+        // The summary's figures, defined once (basis_report::digest).
+        "operations": summary.operations.total,
+        "attempts": summary.operations.attempts,
+        "failed_attempts": summary.failures.len(),
+        "atomic_groups": summary.atomic_groups.total,
+        "rolled_back_groups": summary.atomic_groups.rolled_back,
         "rebalances": outcome.stats.rebalances,
-        "errors": outcome.stats.errors,
-        "final_total_value_usd": outcome.stats.final_value,
-        "total_pnl_usd": outcome.stats.total_pnl,
+        "errors": summary.errors.total,
+        "final_total_value_usd": summary.final_total_value_usd,
+        "total_pnl_usd": summary.pnl.as_ref().map(|p| p.total_pnl_usd),
         "export": outcome_json(&outcome.export),
     })
 }
@@ -181,16 +184,24 @@ fn print_demo(out: &mut dyn Write, outcome: &DemoOutcome) -> Result<()> {
     ]);
     table.row(["hourly ticks".to_owned(), s.ticks.to_string()]);
     table.row(["events".to_owned(), summary.total_events.to_string()]);
+    // The summary's figures, not the simulation's own counters: the console,
+    // summary.json and the report say the same numbers.
     table.row([
         "operations".to_owned(),
         format!(
-            "{} ({} failed, {} retried)",
-            s.operations, s.failed_operations, summary.operations.retried
+            "{} in {} attempts ({} failed attempts, {} operations retried)",
+            summary.operations.total,
+            summary.operations.attempts,
+            summary.failures.len(),
+            summary.operations.retried
         ),
     ]);
     table.row([
         "atomic groups".to_owned(),
-        format!("{} ({} rolled back)", s.atomic_groups, s.rolled_back_groups),
+        format!(
+            "{} ({} rolled back)",
+            summary.atomic_groups.total, summary.atomic_groups.rolled_back
+        ),
     ]);
     table.row(["rebalances".to_owned(), s.rebalances.to_string()]);
     let by_severity: Vec<String> = summary
@@ -200,8 +211,15 @@ fn print_demo(out: &mut dyn Write, outcome: &DemoOutcome) -> Result<()> {
         .map(|(severity, n)| format!("{n} {severity}"))
         .collect();
     table.row(["errors".to_owned(), by_severity.join(", ")]);
-    table.row(["final total value (USD)".to_owned(), num(s.final_value, 2)]);
-    table.row(["total P&L (USD)".to_owned(), num(s.total_pnl, 2)]);
+    let or_dash = |value: Option<f64>| value.map_or_else(|| "-".to_owned(), |v| num(v, 2));
+    table.row([
+        "final total value (USD)".to_owned(),
+        or_dash(summary.final_total_value_usd),
+    ]);
+    table.row([
+        "total P&L (USD)".to_owned(),
+        or_dash(summary.pnl.as_ref().map(|p| p.total_pnl_usd)),
+    ]);
     if let Some(pnl) = &summary.pnl {
         for (name, value) in &pnl.attribution {
             table.row([format!("  {name}"), num(*value, 2)]);

@@ -65,7 +65,8 @@ impl RunWriter {
             .clock(clock.clone())
             .config(config.clone())
             .build()?;
-        let logs = ComponentLogs::builder(run.dir(), run.correlation_id(), run.pid())
+        let logs = run
+            .component_logs()
             .clock(clock.clone())
             .config(config)
             .build()?;

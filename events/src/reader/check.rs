@@ -43,7 +43,8 @@ use std::sync::Arc;
 use super::problem::{LineFault, Problem};
 use super::record::RawRecord;
 use super::run::Run;
-use crate::EventInfo;
+use crate::catalog::SystemErrorEvent;
+use crate::{DomainEvent, EventInfo};
 
 /// Checks records against their event's schema and typed parse, compiling
 /// each schema once.
@@ -112,6 +113,9 @@ impl Checker {
                 error.to_string(),
             )));
         }
+        if record.event() == SystemErrorEvent::NAME {
+            return check_error_code(run, record, &value).map_err(bad);
+        }
         if let Some(info) = compiled.typed
             && let Err(error) = info.parse_line(record.line())
         {
@@ -122,6 +126,55 @@ impl Checker {
         }
         Ok(())
     }
+}
+
+/// A `SystemErrorEvent`'s code is resolved in the run's catalog, not in
+/// this binary's registry: an engine's own codes are there. The code must
+/// exist, and the line's component and severity be the code's.
+fn check_error_code(
+    run: &Run,
+    record: &RawRecord,
+    value: &serde_json::Value,
+) -> Result<(), LineFault> {
+    let field = |key: &str| {
+        value
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+    };
+    let code = field("error_code");
+    let fault = |message: String| LineFault::Schema {
+        event: SystemErrorEvent::NAME.to_owned(),
+        version: 0,
+        path: "/error_code".to_owned(),
+        message,
+    };
+    let catalog = run
+        .processes()
+        .iter()
+        .find(|process| process.pid() == record.position().pid())
+        .map(|process| process.catalog());
+    let Some(entry) = catalog.and_then(|catalog| catalog.error_code(code)) else {
+        return Err(fault(format!(
+            "unknown error code `{}`; the run's catalog does not register it",
+            code.escape_debug()
+        )));
+    };
+    if entry.component != field("component") {
+        return Err(fault(format!(
+            "code {code} belongs to {}, not to `{}`",
+            entry.component,
+            field("component").escape_debug()
+        )));
+    }
+    if entry.severity.as_str() != field("severity") {
+        return Err(fault(format!(
+            "code {code} is registered as {}, not `{}`",
+            entry.severity,
+            field("severity").escape_debug()
+        )));
+    }
+    Ok(())
 }
 
 fn compile(run: &Run, pid: u32, event: &str) -> Compiled {

@@ -715,6 +715,14 @@ impl RunLogs {
         self.manifest.lock().clone()
     }
 
+    /// The run's component logs (one `.log` per component): their directory,
+    /// correlation id and pid already set, so a run's loggers all come from
+    /// the run; set a clock or configuration on the builder.
+    pub fn component_logs(&self) -> crate::structured::ComponentLogsBuilder {
+        let manifest = self.manifest.lock();
+        crate::ComponentLogs::builder(&self.dir, manifest.correlation_id.clone(), manifest.pid)
+    }
+
     /// A domain event logger for this run: its directory, correlation id
     /// and pid; set a clock or configuration on the builder.
     pub fn event_logger(&self) -> DomainEventLoggerBuilder {

@@ -101,12 +101,19 @@ fn by_severity(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Marku
 
 fn by_component(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup, ReportError> {
     let errors = &page.data().errors;
-    let components: Vec<Component> = Component::ALL
+    // Built-in components in their order, then an engine's own by name.
+    let mut components: Vec<&str> = Component::ALL.iter().map(|c| c.name()).collect();
+    for error in errors {
+        if !components.contains(&error.component.as_str()) {
+            components.push(&error.component);
+        }
+    }
+    let components: Vec<&str> = components
         .iter()
         .copied()
         .filter(|c| errors.iter().any(|e| e.component == *c))
         .collect();
-    let count = |c: Component, s: Severity| {
+    let count = |c: &str, s: Severity| {
         errors
             .iter()
             .filter(|e| e.component == c && e.severity == s)

@@ -128,7 +128,7 @@ pub fn payment_example() -> FundingPayment {
 mod funding_run {
     use basis_events::catalog::{PositionSnapshot, SystemErrorEvent};
     use basis_events::prelude::*;
-    use basis_events::{ComponentLogs, EngineClock, LogDirectoryManager, RunOptions};
+    use basis_events::{EngineClock, LogDirectoryManager, RunOptions};
 
     use crate::{FundingMonitor, FundingPayment, codes, payment_example, rate_snapshot_example};
 
@@ -155,9 +155,7 @@ mod funding_run {
         )?;
         let clock = EngineClock::backtest(EngineTime::parse("2025-01-15T00:00:00")?);
         let events = run.event_logger().clock(clock.clone()).build()?;
-        let logs = ComponentLogs::builder(run.dir(), run.correlation_id(), run.pid())
-            .clock(clock.clone())
-            .build()?;
+        let logs = run.component_logs().clock(clock.clone()).build()?;
         let funding = logs.logger(FundingMonitor)?;
         // The tracing layer installs with basis-events' re-export of
         // tracing-subscriber: this crate depends on basis-events alone.
