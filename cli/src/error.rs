@@ -8,11 +8,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong in a `basis-log` command.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The path is not a run directory of the guide's tree.
+    /// The path is not a run directory of the guide's tree. Path and
+    /// reason are escaped: a directory name can hold a newline.
     #[error(
-        "`{}` is not a run directory: {reason}; expected `logs/{{correlation_id}}/{{pid}}` \
+        "`{}` is not a run directory: {}; expected `logs/{{correlation_id}}/{{pid}}` \
          (with `events/`) or `logs/{{correlation_id}}`",
-        path.display()
+        crate::output::terminal_safe(&path.display().to_string()),
+        crate::output::terminal_safe(reason)
     )]
     NotARun { path: PathBuf, reason: String },
 

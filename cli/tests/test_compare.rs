@@ -150,6 +150,19 @@ fn test_each_difference_that_makes_runs_not_comparable_is_named() {
         manifest["status"] = "running".into();
     }
     fs::write(odd.join("summary.json"), s.to_string()).unwrap();
+    // The run carries its catalog (logs/{pid}/catalog.json): a bumped event
+    // version makes it another catalog.
+    for process in fs::read_dir(odd.join("logs")).unwrap() {
+        let path = process.unwrap().path().join("catalog.json");
+        let mut catalog: Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        for event in catalog["events"].as_array_mut().unwrap() {
+            if event["name"] == "PositionSnapshot" {
+                event["version"] = 2.into();
+            }
+        }
+        fs::write(&path, catalog.to_string()).unwrap();
+    }
 
     let c = compare_dirs(&[&base, &rich, &odd], false);
     let named = |run: &str| -> Vec<String> {

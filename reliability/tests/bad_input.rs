@@ -120,12 +120,15 @@ fn export_refuses_a_backtest_id_that_is_not_a_plain_name() {
                 to: None,
                 results_root: results.clone(),
                 force: false,
-                ..ExportOptions::default()
+                allow_running: true,
+        ..ExportOptions::default()
             })
             .expect_err(&format!("{name:?} exported"));
             let text = err.to_string();
             assert!(
-                text.contains("invalid correlation id") || text.contains("invalid backtest id"),
+                text.contains("invalid correlation id")
+                    || text.contains("invalid backtest id")
+                    || text.contains("invalid id"),
                 "{name:?}: {text}"
             );
             assert!(!text.contains('\n'), "{name:?}: {text:?}");
@@ -170,7 +173,8 @@ fn export_refuses_targets_that_climb_out_and_creates_nothing() {
             to: to.clone(),
             results_root: results_root.clone(),
             force: true,
-            ..ExportOptions::default()
+            allow_running: true,
+        ..ExportOptions::default()
         });
         let err = result.expect_err(&format!("{to:?} {results_root:?} accepted"));
         let text = err.to_string();
@@ -185,6 +189,7 @@ fn export_refuses_targets_that_climb_out_and_creates_nothing() {
         to: Some(to.clone()),
         results_root: results,
         force: false,
+        allow_running: true,
         ..ExportOptions::default()
     })
     .unwrap();
@@ -206,6 +211,7 @@ fn export_with_force_replaces_a_planted_symlink_not_what_it_points_to() {
         to: Some(to.clone()),
         results_root: sandbox.path().join("unused"),
         force: false,
+        allow_running: true,
         ..ExportOptions::default()
     })
     .unwrap_err();
@@ -216,6 +222,7 @@ fn export_with_force_replaces_a_planted_symlink_not_what_it_points_to() {
         to: Some(to.clone()),
         results_root: sandbox.path().join("unused"),
         force: true,
+        allow_running: true,
         ..ExportOptions::default()
     });
     assert_eq!(

@@ -64,9 +64,12 @@ fn crash_once(root: &Path, seed: u64, wait_for_flush: bool) -> (PathBuf, u64) {
 }
 
 /// What validate and the queries say about a crashed run: no bad line; a
-/// torn tail exactly where `torn` says.
+/// torn tail exactly where `torn` says. Gaps in `seq` are expected: the
+/// events a crash takes from the buffers were accepted, so their numbers
+/// are missing, which is how a reader sees the loss.
 fn check_readers(dir: &Path, torn: &[(PathBuf, u64)]) {
-    let report = validate_paths(&[dir.to_owned()]).unwrap();
+    let mut report = validate_paths(&[dir.to_owned()]).unwrap();
+    report.problems.retain(|p| p.kind != ProblemKind::Gap);
     let problems: Vec<_> = report
         .problems
         .iter()

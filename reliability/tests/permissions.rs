@@ -225,6 +225,8 @@ fn the_readers_never_follow_a_link_planted_in_a_run() {
         to: Some(results.clone()),
         results_root: results.clone(),
         force: false,
+        // A hand-made run: taken as it is.
+        allow_running: true,
         ..basis_log::export::ExportOptions::default()
     })
     .unwrap();
