@@ -430,10 +430,6 @@ pub fn guard_formula(text: &str) -> String {
     }
 }
 
-/// An empty JSON object, for records that are not objects.
-pub fn empty_object() -> Value {
-    Value::Object(Map::new())
-}
 
 #[cfg(test)]
 mod tests {

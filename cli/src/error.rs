@@ -104,9 +104,6 @@ pub enum Error {
     #[error(transparent)]
     Log(#[from] basis_events::LogError),
 
-    /// The registered events conflict (two claim one file).
-    #[error(transparent)]
-    Registry(#[from] basis_events::DuplicateEvent),
 
     /// The run cannot be opened by the library reader.
     #[error(transparent)]

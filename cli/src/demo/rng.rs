@@ -37,11 +37,6 @@ impl SplitMix64 {
     pub fn range(&mut self, low: f64, high: f64) -> f64 {
         low + (high - low) * self.next_f64()
     }
-
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.next_f64() < p
-    }
 }
 
 #[cfg(test)]

@@ -35,9 +35,6 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// The directories the generator owns: a file in them that no event generates
-/// any more is stale and gets deleted.
-pub const OWNED_DIRS: [&str; 2] = ["schemas", "docs"];
 
 /// Every generated file for `events`, stamped [`GENERATED_BY`]: one schema
 /// each, the index and the human catalog; the error-code registry as a page
