@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 
 use indexmap::IndexSet;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The type of a scalar field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -429,7 +429,6 @@ pub fn guard_formula(text: &str) -> String {
         _ => text.to_owned(),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -104,7 +104,6 @@ pub enum Error {
     #[error(transparent)]
     Log(#[from] basis_events::LogError),
 
-
     /// The run cannot be opened by the library reader.
     #[error(transparent)]
     Open(#[from] basis_events::reader::OpenError),

@@ -154,8 +154,7 @@ fn test_each_difference_that_makes_runs_not_comparable_is_named() {
     // version makes it another catalog.
     for process in fs::read_dir(odd.join("logs")).unwrap() {
         let path = process.unwrap().path().join("catalog.json");
-        let mut catalog: Value =
-            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let mut catalog: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         for event in catalog["events"].as_array_mut().unwrap() {
             if event["name"] == "PositionSnapshot" {
                 event["version"] = 2.into();

@@ -121,7 +121,7 @@ fn export_refuses_a_backtest_id_that_is_not_a_plain_name() {
                 results_root: results.clone(),
                 force: false,
                 allow_running: true,
-        ..ExportOptions::default()
+                ..ExportOptions::default()
             })
             .expect_err(&format!("{name:?} exported"));
             let text = err.to_string();
@@ -174,7 +174,7 @@ fn export_refuses_targets_that_climb_out_and_creates_nothing() {
             results_root: results_root.clone(),
             force: true,
             allow_running: true,
-        ..ExportOptions::default()
+            ..ExportOptions::default()
         });
         let err = result.expect_err(&format!("{to:?} {results_root:?} accepted"));
         let text = err.to_string();

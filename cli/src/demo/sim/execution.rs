@@ -3,7 +3,6 @@
 use super::*;
 
 impl Sim<'_> {
-
     pub(super) fn next_operation_id(&mut self, op: OperationType) -> String {
         let counter = self.op_counters.entry(op).or_default();
         *counter += 1;
@@ -102,7 +101,16 @@ impl Sim<'_> {
             // The venue times out; the tight loop retries once.
             let fee = self.pay_gas();
             let message = format!("Venue timeout: {VENUE} did not confirm {id} within 30s");
-            let event = self.operation_event(Attempt { id: &id, op, amount, status: OperationStatus::Failed, actual: IndexMap::new(), fee, duration_ms: VENUE_TIMEOUT_MS, error: Some((VENUE_TIMEOUT, &message)) });
+            let event = self.operation_event(Attempt {
+                id: &id,
+                op,
+                amount,
+                status: OperationStatus::Failed,
+                actual: IndexMap::new(),
+                fee,
+                duration_ms: VENUE_TIMEOUT_MS,
+                error: Some((VENUE_TIMEOUT, &message)),
+            });
             self.out.emit(self.now, event)?;
             self.stats.operations += 1;
             self.stats.failed_operations += 1;
@@ -151,7 +159,16 @@ impl Sim<'_> {
             // The venue rounds the minted aTokens down by a few units.
             *first = usdt(*first - 0.000002);
         }
-        let event = self.operation_event(Attempt { id, op, amount, status: OperationStatus::Confirmed, actual: actual.clone(), fee, duration_ms: duration, error: None });
+        let event = self.operation_event(Attempt {
+            id,
+            op,
+            amount,
+            status: OperationStatus::Confirmed,
+            actual: actual.clone(),
+            fee,
+            duration_ms: duration,
+            error: None,
+        });
         self.out.emit(self.now, event)?;
         self.stats.operations += 1;
         self.apply(&actual);
@@ -290,7 +307,16 @@ impl Sim<'_> {
                     "Order execution failed: {VENUE} rejected {id} ({} {amount} USDT): borrow cap reached",
                     op.as_str()
                 );
-                let event = self.operation_event(Attempt { id, op: *op, amount, status: OperationStatus::Failed, actual: IndexMap::new(), fee, duration_ms: duration, error: Some((ORDER_FAILED, &message)) });
+                let event = self.operation_event(Attempt {
+                    id,
+                    op: *op,
+                    amount,
+                    status: OperationStatus::Failed,
+                    actual: IndexMap::new(),
+                    fee,
+                    duration_ms: duration,
+                    error: Some((ORDER_FAILED, &message)),
+                });
                 self.out.emit(self.now, event)?;
                 self.out.emit(
                     self.now,
@@ -332,7 +358,16 @@ impl Sim<'_> {
                 self.apply(&reverse);
                 let duration = self.duration();
                 total_ms += duration;
-                let event = self.operation_event(Attempt { id, op: *op, amount, status: OperationStatus::RolledBack, actual: reverse, fee: 0.0, duration_ms: duration, error: None });
+                let event = self.operation_event(Attempt {
+                    id,
+                    op: *op,
+                    amount,
+                    status: OperationStatus::RolledBack,
+                    actual: reverse,
+                    fee: 0.0,
+                    duration_ms: duration,
+                    error: None,
+                });
                 self.out.emit(self.now, event)?;
             }
             self.stats.rolled_back_groups += 1;

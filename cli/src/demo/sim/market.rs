@@ -3,7 +3,6 @@
 use super::*;
 
 impl Sim<'_> {
-
     pub(super) fn move_rates(&mut self) {
         let shock = self.rng.range(-0.0008, 0.0008);
         let reversion = 0.01 * (0.05 - self.supply_apr);

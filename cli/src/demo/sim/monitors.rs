@@ -3,7 +3,6 @@
 use super::*;
 
 impl Sim<'_> {
-
     pub(super) fn positions(&self) -> IndexMap<String, f64> {
         IndexMap::from([
             (ATOKEN.to_owned(), self.supplied),
@@ -266,7 +265,12 @@ impl Sim<'_> {
 
     /// Raises a registered error: the system error event and the line in the
     /// component's log, both with the code's registered severity.
-    pub(super) fn incident(&mut self, code: ErrorCode, message: &str, operation: Option<&str>) -> Result<()> {
+    pub(super) fn incident(
+        &mut self,
+        code: ErrorCode,
+        message: &str,
+        operation: Option<&str>,
+    ) -> Result<()> {
         self.stats.errors += 1;
         let mut event = SystemErrorEvent::from_code(code, message);
         let mut log_fields = Map::new();

@@ -3,7 +3,6 @@
 use super::*;
 
 impl Sim<'_> {
-
     /// The debt change that brings the LTV to target with loop steps of equal
     /// supply and borrow: `(target * supplied - debt) / (1 - target)`.
     pub(super) fn debt_gap(&self) -> f64 {

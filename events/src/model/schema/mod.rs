@@ -35,7 +35,6 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-
 /// Every generated file for `events`, stamped [`GENERATED_BY`]: one schema
 /// each, the index and the human catalog; the error-code registry as a page
 /// and a schema; the schema of a run's `catalog.json`. Sorted by path.
