@@ -232,7 +232,10 @@ fn validate_path(path: &Path, report: &mut Report) -> Result<()> {
 fn counts_as_line(problem: &ReadProblem) -> bool {
     matches!(
         problem,
-        ReadProblem::TornTail { .. } | ReadProblem::BadLine { .. } | ReadProblem::TooLong { .. }
+        ReadProblem::TornTail { .. }
+            | ReadProblem::BadLine { .. }
+            | ReadProblem::TooLong { .. }
+            | ReadProblem::Repeat { .. }
     )
 }
 

@@ -35,6 +35,11 @@ fn test_real_clients_read_what_basis_log_writes() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let schemas = schemas_dir(dir.path());
+    // A run of an engine's own events (tests/external, linked into this test
+    // and not into basis-log), for the clients to read through its export.
+    let custom_run =
+        basis_external_event::write_funding_run(&dir.path().join("custom-logs"), "customrun")
+            .expect("the custom run is written");
     let output = Command::new("python3")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real_clients.py"))
         .arg("--bin")
@@ -43,6 +48,8 @@ fn test_real_clients_read_what_basis_log_writes() {
         .arg(&schemas)
         .arg("--workdir")
         .arg(dir.path().join("work"))
+        .arg("--custom-run")
+        .arg(&custom_run)
         .output()
         .expect("python3 runs");
     let stdout = String::from_utf8_lossy(&output.stdout);

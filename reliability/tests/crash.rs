@@ -70,6 +70,9 @@ fn crash_once(root: &Path, seed: u64, wait_for_flush: bool) -> (PathBuf, u64) {
 fn check_readers(dir: &Path, torn: &[(PathBuf, u64)]) {
     let mut report = validate_paths(&[dir.to_owned()]).unwrap();
     report.problems.retain(|p| p.kind != ProblemKind::Gap);
+    // Beyond the first 20 per file only counts are kept: after the
+    // removal above, what is left to count is gaps.
+    report.more.clear();
     let problems: Vec<_> = report
         .problems
         .iter()
