@@ -23,7 +23,8 @@ use serde::Serialize;
 
 use crate::{Error, Result};
 
-/// Problems kept per file; the rest are counted in [`Report::more`].
+/// Problems kept per file; the rest are counted in [`Report::more`]. A torn
+/// tail is always kept.
 pub const PROBLEMS_PER_FILE: usize = 20;
 
 /// How bad a problem is.
@@ -112,6 +113,12 @@ impl Report {
     }
 
     fn push(&mut self, problem: Problem, kept: &mut BTreeMap<PathBuf, usize>) {
+        // A torn tail (at most one per file, and the crash artefact people
+        // look for) is always kept, however many problems came before it.
+        if problem.kind == ProblemKind::TornTail {
+            self.problems.push(problem);
+            return;
+        }
         let count = kept.entry(problem.path.clone()).or_default();
         *count += 1;
         if *count > PROBLEMS_PER_FILE {
