@@ -84,11 +84,15 @@ fn a_sigkill_loses_at_most_the_queue_and_a_partial_batch_per_file_and_nothing_ol
             );
         }
         if delay >= Duration::from_secs(1) {
-            // The queue is long drained by then; only open batches remain.
+            // The queue is drained by then on an idle machine, leaving only
+            // the open batches; on a loaded one (CI, two shared cores) the
+            // writer thread may still be behind by a few hundred events, so
+            // allow four times the open batches. The mutant this guards,
+            // `batch_events` never honoured, loses over 8 000 here.
             let open = TAGGED_FILES.len() as u64 * (BATCH_EVENTS - 1);
             assert!(
-                lost <= open,
-                "killed {delay:?} after the last emit: {lost} lost, more than the open batches ({open})"
+                lost <= 4 * open,
+                "killed {delay:?} after the last emit: {lost} lost, more than four times the open batches ({open})"
             );
         }
     }
