@@ -141,7 +141,9 @@ fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
             }
             Mutation::DuplicateLine(i) => {
                 let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
-                if !lines.is_empty() {
+                // A repeated write appends a whole line after a whole line;
+                // glued onto a torn tail it would be another mutation.
+                if !lines.is_empty() && bytes.ends_with(b"\n") {
                     let line = lines[i % lines.len()].to_vec();
                     bytes.extend_from_slice(&line);
                 }
