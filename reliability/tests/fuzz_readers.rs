@@ -203,6 +203,10 @@ const FUZZ_PID: u64 = 1000;
 
 fn oracle(file: &str, bytes: &[u8]) -> Vec<OracleLine> {
     let info = basis_events::event_for_file(file).unwrap();
+    let schema = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&info.schema())
+        .unwrap();
     let mut out = Vec::new();
     // The one reader's rules: a line without its newline is never a record
     // (a torn tail), a line of another run or process is not this run's,
@@ -232,6 +236,7 @@ fn oracle(file: &str, bytes: &[u8]) -> Vec<OracleLine> {
             && std::str::from_utf8(line)
                 .ok()
                 .is_some_and(|text| !text.trim().is_empty() && info.parse_line(text).is_ok())
+            && value.as_ref().is_some_and(|v| schema.is_valid(v))
             && value.as_ref().is_some_and(|v| {
                 v.get("correlation_id").and_then(serde_json::Value::as_str) == Some(FUZZ_RUN)
                     && v.get("pid").and_then(serde_json::Value::as_u64) == Some(FUZZ_PID)
