@@ -276,7 +276,6 @@ impl RunDigest {
             ReconciliationEvent,
             ExecutionDeltaEvent,
             HealthStatusEvent,
-            SystemErrorEvent,
         );
         self.count(record);
         let envelope = record.envelope();
@@ -639,24 +638,6 @@ impl Ingest for AtomicOperationGroupEvent {
             all_succeeded: event.all_succeeded,
             rollback_occurred: event.rollback_occurred,
             total_duration_ms: event.total_duration_ms,
-        });
-    }
-}
-
-impl Ingest for SystemErrorEvent {
-    fn ingest(record: EventRecord<Self>, data: &mut RunDigest) {
-        let (time, event) = open(record, data);
-        data.errors.push(ErrorRow {
-            time,
-            operation_id: event
-                .metadata
-                .get("operation_id")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
-            error_code: event.error_code().code().to_owned(),
-            component: event.component().to_string(),
-            severity: event.severity(),
-            error_message: event.error_message,
         });
     }
 }
