@@ -160,7 +160,7 @@ fn an_engine_writes_its_own_schemas_and_docs_stamped_with_the_function() {
     assert!(
         written
             .iter()
-            .any(|p| p.ends_with("schemas/events/FundingPayment.schema.json"))
+            .any(|p| p.ends_with("schemas/events/FundingPayment/v1.schema.json"))
     );
     let events = std::fs::read_to_string(dir.path().join("docs/EVENTS.md")).unwrap();
     assert!(
@@ -171,8 +171,11 @@ fn an_engine_writes_its_own_schemas_and_docs_stamped_with_the_function() {
     let codes = std::fs::read_to_string(dir.path().join("docs/ERROR_CODES.md")).unwrap();
     assert!(codes.contains("## FundingMonitor") && codes.contains("`FUND-002`"));
     let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("schemas/events/FundingPayment.schema.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            dir.path()
+                .join("schemas/events/FundingPayment/v1.schema.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(schema["$comment"], ENGINE_GENERATED_BY);

@@ -92,7 +92,7 @@ fn an_event_of_another_crate_is_listed_and_gets_a_schema() {
         .iter()
         .find(|file| {
             file.path
-                .ends_with("schemas/events/VaultRebalanced.schema.json")
+                .ends_with("schemas/events/VaultRebalanced/v1.schema.json")
         })
         .expect("a schema is generated for the external event");
     assert!(

@@ -57,7 +57,7 @@ pub mod runtime;
 
 // The model's and the runtime's public modules, at the paths authors and
 // readers have always used.
-pub use model::{catalog, schema, time};
+pub use model::{catalog, schema, time, upcast};
 pub(crate) use model::{envelope, event, record, registered};
 pub use reader as read;
 pub(crate) use runtime::{clock, guard, logger};
@@ -127,7 +127,7 @@ pub use basis_events_macros::payload;
 ///
 /// ```text
 /// #[domain_event(file = "positions.jsonl", logged_by = PositionMonitor)]
-/// #[domain_event(file = "system_errors.jsonl", logged_by = all, version = 2, example = path::to::fn)]
+/// #[domain_event(file = "system_errors.jsonl", logged_by = all, version = 2, previous = v1::SystemErrorEvent, example = path::to::fn)]
 /// ```
 ///
 /// - `file`: the file under `events/` the event is appended to; a plain name
@@ -136,7 +136,12 @@ pub use basis_events_macros::payload;
 ///   needed), a component declared with [`component!`] in scope, or `all`
 ///   for an event any component logs (the guide's `SystemErrorEvent`). A
 ///   typo is a compile error on the name.
-/// - `version`: the schema version, from 1 (the default).
+/// - `version`: the schema version, from 1 (the default). Bump it for a
+///   breaking change (`cargo xtask schemas --check` says when one is).
+/// - `previous`: required above version 1: the payload type of the version
+///   before, kept under [`past_event`], with `impl From<Previous> for Self`.
+///   Lines written under any past version are read into this type through
+///   the chain (see [`upcast`]).
 /// - `example`: a function returning a canonical instance, shown in the
 ///   generated docs and validated against the schema in tests.
 ///
@@ -146,3 +151,18 @@ pub use basis_events_macros::payload;
 /// attributes keep working, except `flatten`. No field may be named, or
 /// renamed, like an envelope field.
 pub use basis_events_macros::domain_event;
+
+/// Declares a past version of an event's payload, kept so that lines written
+/// under it are read into the current type (see [`upcast`]).
+///
+/// ```text
+/// #[past_event(version = 1)]
+/// #[past_event(version = 2, previous = v1::FundingPayment)]
+/// ```
+///
+/// The struct is named like the event, usually in a module named after its
+/// version, with the fields that version wrote; it gets the derives and
+/// closed objects of `#[domain_event]`, and no file or registration. Each
+/// version above 1 names the type before it and converts from it with
+/// `impl From<Previous> for ThisVersion`.
+pub use basis_events_macros::past_event;

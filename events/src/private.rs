@@ -4,4 +4,5 @@ pub use inventory;
 pub use schemars;
 pub use serde;
 
+pub use crate::model::upcast::{Upcast, assert_previous};
 pub use crate::registered::EventInfo;

@@ -11,6 +11,7 @@ mod component;
 mod ctxt;
 mod domain_event;
 mod error_codes;
+mod past_event;
 mod payload;
 mod symbol;
 
@@ -42,4 +43,11 @@ pub fn component(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn payload(args: TokenStream, item: TokenStream) -> TokenStream {
     payload::expand(args.into(), item.into()).into()
+}
+
+/// Declares a past version of an event's payload. See
+/// `basis_events::past_event`.
+#[proc_macro_attribute]
+pub fn past_event(args: TokenStream, item: TokenStream) -> TokenStream {
+    past_event::expand(args.into(), item.into()).into()
 }

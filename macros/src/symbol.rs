@@ -12,9 +12,13 @@ pub(crate) const FILE: Symbol = Symbol("file");
 pub(crate) const LOGGED_BY: Symbol = Symbol("logged_by");
 pub(crate) const VERSION: Symbol = Symbol("version");
 pub(crate) const EXAMPLE: Symbol = Symbol("example");
+pub(crate) const PREVIOUS: Symbol = Symbol("previous");
 
 /// Every argument `#[domain_event]` understands, for "did you mean" hints.
-pub(crate) const DOMAIN_EVENT_ARGS: &[Symbol] = &[FILE, LOGGED_BY, VERSION, EXAMPLE];
+pub(crate) const DOMAIN_EVENT_ARGS: &[Symbol] = &[FILE, LOGGED_BY, VERSION, EXAMPLE, PREVIOUS];
+
+/// Every argument `#[past_event]` understands.
+pub(crate) const PAST_EVENT_ARGS: &[Symbol] = &[VERSION, PREVIOUS];
 
 /// The value of `logged_by` for events that every component may log.
 pub(crate) const ALL_COMPONENTS: Symbol = Symbol("all");

@@ -43,12 +43,25 @@ impl Drift {
 pub(crate) enum Error {
     Io(PathBuf, io::Error),
     Stale(Drift),
+    /// Breaking changes without a version bump, and other version errors;
+    /// then the warnings.
+    Gate(Vec<String>, String),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io(path, err) => writeln!(f, "error: {}: {err}", path.display()),
+            Error::Gate(errors, warnings) => {
+                f.write_str(warnings)?;
+                for error in errors {
+                    writeln!(f, "error: {error}")?;
+                }
+                writeln!(
+                    f,
+                    "\nNOTE: nothing was written; see README, \"Changing an event\""
+                )
+            }
             Error::Stale(drift) => {
                 for (path, diff) in &drift.changed {
                     writeln!(f, "error: {} is not up to date:\n{diff}", path.display())?;

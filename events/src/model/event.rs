@@ -18,7 +18,16 @@ use crate::{Component, Envelope, EventRecord};
 /// Implemented by the macro; the constants describe where and how the event
 /// is written.
 pub trait DomainEvent:
-    Serialize + DeserializeOwned + JsonSchema + Debug + Clone + PartialEq + Send + Sync + 'static
+    Serialize
+    + DeserializeOwned
+    + JsonSchema
+    + crate::upcast::Upcast
+    + Debug
+    + Clone
+    + PartialEq
+    + Send
+    + Sync
+    + 'static
 {
     /// The event's name, as the guide writes it: `"PositionSnapshot"`.
     const NAME: &'static str;

@@ -15,3 +15,4 @@ pub(crate) mod registered;
 pub mod run_catalog;
 pub mod schema;
 pub mod time;
+pub mod upcast;

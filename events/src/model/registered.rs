@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::upcast::UpcastError;
 use crate::{DomainEvent, Envelope, EventRecord, LoggedBy, schema};
 
 /// What the run time knows about one event type, without its Rust type.
@@ -21,6 +22,9 @@ pub struct EventInfo {
     schema: fn() -> Value,
     example: fn() -> Option<String>,
     parse_line: fn(&str) -> Result<Envelope, serde_json::Error>,
+    parse_line_at: fn(&str, u32) -> Result<Envelope, UpcastError>,
+    upcast_line: fn(&str, u32) -> Result<Value, UpcastError>,
+    schema_at: fn(u32) -> Option<Value>,
 }
 
 impl EventInfo {
@@ -36,6 +40,9 @@ impl EventInfo {
             schema: schema::record_schema::<E>,
             example: example_line::<E>,
             parse_line: parse_line::<E>,
+            parse_line_at: parse_line_at::<E>,
+            upcast_line: crate::upcast::upcast_line::<E>,
+            schema_at: schema::record_schema_at::<E>,
         }
     }
 
@@ -80,6 +87,32 @@ impl EventInfo {
     pub fn parse_line(&self, line: &str) -> Result<Envelope, serde_json::Error> {
         (self.parse_line)(line)
     }
+
+    /// Parses one line written under `version` into the typed event,
+    /// through the upcast chain ([`crate::upcast`]), returning its envelope.
+    ///
+    /// # Errors
+    ///
+    /// [`UpcastError`] when the binary has no such version, or the line is
+    /// not a valid line of it.
+    pub fn parse_line_at(&self, line: &str, version: u32) -> Result<Envelope, UpcastError> {
+        (self.parse_line_at)(line, version)
+    }
+
+    /// One line written under `version`, as the current version writes it.
+    ///
+    /// # Errors
+    ///
+    /// As [`EventInfo::parse_line_at`].
+    pub fn upcast_line(&self, line: &str, version: u32) -> Result<Value, UpcastError> {
+        (self.upcast_line)(line, version)
+    }
+
+    /// The JSON Schema of one line as `version` wrote it, if the binary
+    /// keeps that version's type.
+    pub fn schema_at(&self, version: u32) -> Option<Value> {
+        (self.schema_at)(version)
+    }
 }
 
 inventory::collect!(EventInfo);
@@ -87,6 +120,10 @@ inventory::collect!(EventInfo);
 fn example_line<E: DomainEvent>() -> Option<String> {
     let record = E::example()?.stamp(Envelope::example());
     serde_json::to_string(&record).ok()
+}
+
+fn parse_line_at<E: DomainEvent>(line: &str, version: u32) -> Result<Envelope, UpcastError> {
+    crate::upcast::parse_record_at::<E>(line, version).map(|record| record.envelope)
 }
 
 fn parse_line<E: DomainEvent>(line: &str) -> Result<Envelope, serde_json::Error> {

@@ -83,8 +83,19 @@ macro_rules! clock_type {
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-                $ty::parse(&text).map_err(serde::de::Error::custom)
+                // A visitor rather than `Cow<str>`, whose impl always copies
+                // into a `String`: a timestamp is parsed where it lies.
+                struct Text;
+                impl serde::de::Visitor<'_> for Text {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a timestamp string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$ty, E> {
+                        $ty::parse(text).map_err(E::custom)
+                    }
+                }
+                deserializer.deserialize_str(Text)
             }
         }
 
@@ -216,6 +227,9 @@ fn parse_utc(input: &str) -> Result<DateTime<Utc>, TimestampError> {
     let error = || TimestampError {
         input: input.to_owned(),
     };
+    if let Some(time) = parse_wire(input.as_bytes()) {
+        return Ok(time);
+    }
     // The guide's own form, with no offset, is UTC by definition.
     if let Ok(naive) = NaiveDateTime::parse_from_str(input, "%Y-%m-%dT%H:%M:%S%.f") {
         return Ok(naive.and_utc());
@@ -231,6 +245,36 @@ fn parse_utc(input: &str) -> Result<DateTime<Utc>, TimestampError> {
             .ok_or_else(error);
     }
     Err(error())
+}
+
+/// The wire format exactly as the logger writes it (`YYYY-MM-DDTHH:MM:SS`,
+/// then nothing or `.` and 1 to 9 digits), parsed without chrono's format
+/// machinery, which took a tenth of `validate`'s time. `None` for anything
+/// else, a leap second included: chrono's parse then decides.
+fn parse_wire(input: &[u8]) -> Option<DateTime<Utc>> {
+    if input.len() < 19 {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        input[range].iter().try_fold(0u32, |value, &b| {
+            b.is_ascii_digit().then(|| value * 10 + u32::from(b - b'0'))
+        })
+    };
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if separators.iter().any(|&(at, byte)| input[at] != byte) {
+        return None;
+    }
+    let nanos = match &input[19..] {
+        [] => 0,
+        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
+            let value = digits(20..input.len())?;
+            value * 10u32.pow(9 - fraction.len() as u32)
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    let time = date.and_hms_nano_opt(digits(11..13)?, digits(14..16)?, digits(17..19)?, nanos)?;
+    Some(time.and_utc())
 }
 
 #[cfg(test)]
@@ -278,6 +322,55 @@ mod tests {
             let chrono = time.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
             assert_eq!(ours, chrono);
         }
+    }
+
+    /// The fast parse agrees with chrono's on what it accepts, and hands
+    /// everything else over (mutant: `parse_wire` ignoring the fraction, or
+    /// accepting a bad separator).
+    #[test]
+    fn fast_parse_matches_chrono_and_leaves_the_rest_to_it() {
+        let chrono = |s: &str| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|t| t.and_utc())
+        };
+        let start = Utc.with_ymd_and_hms(1999, 12, 31, 23, 59, 58).unwrap();
+        for step in 0..5_000i64 {
+            let time = start + chrono::Duration::nanoseconds(step * 7_919_993_217);
+            for digits in [0, 1, 3, 6, 9] {
+                let mut text = time.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string();
+                if digits > 0 {
+                    let fraction = format!("{:09}", time.nanosecond());
+                    text.push('.');
+                    text.push_str(&fraction[..digits]);
+                }
+                assert_eq!(parse_wire(text.as_bytes()), chrono(&text), "{text}");
+                assert!(parse_wire(text.as_bytes()).is_some(), "{text}");
+            }
+        }
+        for other in [
+            "2025-01-15 10:30:00",
+            "2025-01-15T10:30:00Z",
+            "2025-01-15T10:30:00.",
+            "2025-01-15T10:30:00.1234567890",
+            "2025-01-15T10:30:60",
+            "2025-02-30T10:30:00",
+            "2025-01-15T24:00:00",
+            "2025-01-15T10:3a:00",
+            "+2025-01-15T10:30:0",
+            "2025-01-15",
+        ] {
+            assert_eq!(parse_wire(other.as_bytes()), None, "{other}");
+        }
+        assert_eq!(
+            EngineTime::parse("2025-01-15T10:30:60")
+                .unwrap()
+                .to_string(),
+            chrono("2025-01-15T10:30:60")
+                .map(EngineTime::from_utc)
+                .unwrap()
+                .to_string()
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use syn::{Ident, LitInt, LitStr, Token};
 use crate::attr::Attr;
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    ALL_COMPONENTS, DOMAIN_EVENT_ARGS, EXAMPLE, FILE, LOGGED_BY, VERSION, closest,
+    ALL_COMPONENTS, DOMAIN_EVENT_ARGS, EXAMPLE, FILE, LOGGED_BY, PREVIOUS, VERSION, closest,
 };
 
 const MACRO: &str = "domain_event";
@@ -21,6 +21,7 @@ pub(crate) struct EventArgs {
     pub(crate) logged_by: Option<LoggedBy>,
     pub(crate) version: Option<LitInt>,
     pub(crate) example: Option<syn::Path>,
+    pub(crate) previous: Option<syn::Path>,
 }
 
 /// The component that logs the event.
@@ -39,6 +40,7 @@ impl EventArgs {
         let mut logged_by = Attr::none(cx, MACRO, LOGGED_BY);
         let mut version = Attr::none(cx, MACRO, VERSION);
         let mut example = Attr::none(cx, MACRO, EXAMPLE);
+        let mut previous = Attr::none(cx, MACRO, PREVIOUS);
 
         let parser = syn::meta::parser(|meta| {
             if meta.path == FILE {
@@ -63,6 +65,10 @@ impl EventArgs {
                 // #[domain_event(example = path::to::canonical_instance)]
                 let path: syn::Path = meta.value()?.parse()?;
                 example.set(&meta.path, path);
+            } else if meta.path == PREVIOUS {
+                // #[domain_event(version = 2, previous = v1::PositionSnapshot)]
+                let path: syn::Path = meta.value()?.parse()?;
+                previous.set(&meta.path, path);
             } else {
                 cx.error_spanned_by(&meta.path, unknown_argument(&meta.path));
                 // Skip the value so that the arguments after it are still checked.
@@ -83,6 +89,7 @@ impl EventArgs {
             logged_by: logged_by.get(),
             version: version.get(),
             example: example.get(),
+            previous: previous.get(),
         }
     }
 }
@@ -96,7 +103,7 @@ fn unknown_argument(path: &syn::Path) -> String {
     match closest(&name, DOMAIN_EVENT_ARGS.iter().map(|known| known.0)) {
         Some(known) => format!("unknown {MACRO} argument `{name}`; did you mean `{known}`?"),
         None => format!(
-            "unknown {MACRO} argument `{name}`; expected `file`, `logged_by`, `version` or `example`"
+            "unknown {MACRO} argument `{name}`; expected `file`, `logged_by`, `version`, `previous` or `example`"
         ),
     }
 }

@@ -36,6 +36,7 @@ pub(crate) fn event(args: &ValidArgs, event: &Event<'_>) -> TokenStream {
             }
         }
     });
+    let upcast = upcast_impl(ident, &name, version, args.previous.as_ref());
     // Closed objects: a line with a key the schema does not know is refused,
     // unless the author already asked for it.
     let deny_unknown_fields =
@@ -64,8 +65,49 @@ pub(crate) fn event(args: &ValidArgs, event: &Event<'_>) -> TokenStream {
             #example
         }
 
+        #upcast
+
         ::basis_events::__private::inventory::submit! {
             ::basis_events::__private::EventInfo::of::<#ident>(::core::module_path!())
         }
+    }
+}
+
+/// `impl Upcast`: the event's place in its version chain. Version 1 is its
+/// own previous; a later version converts from `previous` through the
+/// author's `From` impl, and a const assertion checks that `previous` is
+/// the same event, one version less.
+pub(crate) fn upcast_impl(
+    ident: &syn::Ident,
+    name: &str,
+    version: u32,
+    previous: Option<&syn::Path>,
+) -> TokenStream {
+    let upcast = quote!(::basis_events::__private::Upcast);
+    match previous {
+        None => quote! {
+            #[automatically_derived]
+            impl #upcast for #ident {
+                const EVENT: &'static str = #name;
+                const AT_VERSION: u32 = #version;
+                type Previous = Self;
+                fn upcast(previous: Self) -> Self {
+                    previous
+                }
+            }
+        },
+        Some(previous) => quote! {
+            #[automatically_derived]
+            impl #upcast for #ident {
+                const EVENT: &'static str = #name;
+                const AT_VERSION: u32 = #version;
+                type Previous = #previous;
+                fn upcast(previous: #previous) -> Self {
+                    <Self as ::core::convert::From<#previous>>::from(previous)
+                }
+            }
+
+            const _: () = ::basis_events::__private::assert_previous::<#ident, #previous>();
+        },
     }
 }

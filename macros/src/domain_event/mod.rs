@@ -1,12 +1,12 @@
 //! `#[domain_event(file = "…", logged_by = Component)]`: parse, validate, then expand.
 
 mod args;
-mod ast;
-mod expand;
-mod fallback;
+pub(crate) mod ast;
+pub(crate) mod expand;
+pub(crate) mod fallback;
 #[cfg(test)]
 mod tests;
-mod valid;
+pub(crate) mod valid;
 
 use proc_macro2::TokenStream;
 

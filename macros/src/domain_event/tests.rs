@@ -31,6 +31,7 @@ fn expands_all_components_with_version_and_example() {
             file = "system_errors.jsonl",
             logged_by = all,
             version = 2,
+            previous = v1::SystemError,
             example = demo
         ),
         quote! {

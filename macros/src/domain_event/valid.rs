@@ -17,6 +17,8 @@ pub(crate) struct ValidArgs {
     pub(crate) logged_by: ValidLoggedBy,
     pub(crate) version: u32,
     pub(crate) example: Option<syn::Path>,
+    /// The payload type of version `version - 1`, for versions above 1.
+    pub(crate) previous: Option<syn::Path>,
 }
 
 pub(crate) enum ValidLoggedBy {
@@ -42,20 +44,30 @@ const ADDED_DERIVES: [&str; 6] = [
 /// Runs every rule. Returns the validated arguments when the required ones are
 /// present; whether anything failed is for `cx.check()` to say.
 pub(crate) fn check(cx: &Ctxt, args: &EventArgs, event: &Event<'_>) -> Option<ValidArgs> {
-    check_shape(cx, event);
-    check_generics(cx, event);
-    check_derives(cx, event);
-    check_flatten(cx, event);
-    check_envelope_collisions(cx, event);
+    check_payload(cx, event);
     let file = check_file(cx, args.file.as_ref());
     let logged_by = check_logged_by(cx, args.logged_by.as_ref());
     let version = check_version(cx, args.version.as_ref());
+    if let Some(version) = version {
+        check_previous(cx, version, args.version.as_ref(), args.previous.as_ref());
+    }
     Some(ValidArgs {
         file: file?,
         logged_by: logged_by?,
         version: version?,
         example: args.example.clone(),
+        previous: args.previous.clone(),
     })
+}
+
+/// The rules on the struct itself, shared with `#[past_event]`: a past
+/// version's lines are read by the same record reader.
+pub(crate) fn check_payload(cx: &Ctxt, event: &Event<'_>) {
+    check_shape(cx, event);
+    check_generics(cx, event);
+    check_derives(cx, event);
+    check_flatten(cx, event);
+    check_envelope_collisions(cx, event);
 }
 
 // An event is a JSON object with named keys, so only a struct with named
@@ -208,7 +220,37 @@ fn check_logged_by(cx: &Ctxt, logged_by: Option<&LoggedBy>) -> Option<ValidLogge
 }
 
 // `version = 2`: a positive schema version, 1 when absent.
-fn check_version(cx: &Ctxt, version: Option<&syn::LitInt>) -> Option<u32> {
+// A version bump must say how lines of the version before are read, or every
+// line written under it stops parsing: `previous = v1::Event`, with
+// `impl From<v1::Event> for Event` (its absence is rustc's error).
+pub(crate) fn check_previous(
+    cx: &Ctxt,
+    version: u32,
+    lit: Option<&syn::LitInt>,
+    previous: Option<&syn::Path>,
+) {
+    match (version, previous, lit) {
+        (1, Some(previous), _) => cx.error_spanned_by(
+            previous,
+            "version 1 has no previous version; remove `previous`, or bump `version`",
+        ),
+        (2.., None, Some(lit)) => cx.syn_error(syn::Error::new(
+            lit.span(),
+            format!(
+                "version {version} needs `previous = <the version-{} payload type>`, \
+                 with `impl From<that type> for this event`, so lines written under \
+                 version {} stay readable; keep the old struct under \
+                 `#[basis_events::past_event(version = {})]`",
+                version - 1,
+                version - 1,
+                version - 1
+            ),
+        )),
+        _ => {}
+    }
+}
+
+pub(crate) fn check_version(cx: &Ctxt, version: Option<&syn::LitInt>) -> Option<u32> {
     let Some(lit) = version else {
         return Some(1);
     };

@@ -225,3 +225,5 @@ mod funding_run {
 }
 
 pub use funding_run::{PAYMENTS, SNAPSHOTS, write_funding_run};
+
+pub mod settlement;

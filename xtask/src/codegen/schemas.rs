@@ -23,7 +23,18 @@ pub(crate) fn generate(mode: Mode) -> Result<String, Error> {
         .map(|file| (file.path, file.contents))
         .collect();
     let owned = owned_files(&root)?;
-    sync(&root, &expected, &owned, mode)
+    // The gate first: a breaking change without a bump is refused in both
+    // modes, so writing can never paper over it.
+    let gate = basis_events::schema::gate::check_versions(&root, &events)
+        .map_err(|err| Error::Io(root.join("schemas/events"), err))?;
+    let mut warnings = String::new();
+    for warning in &gate.warnings {
+        warnings.push_str(&format!("warning: {warning}\n"));
+    }
+    if !gate.errors.is_empty() {
+        return Err(Error::Gate(gate.errors, warnings));
+    }
+    sync(&root, &expected, &owned, mode).map(|report| warnings + &report)
 }
 
 /// Every file under `schemas/`, and every file under `docs/` that carries the

@@ -45,8 +45,9 @@ fn event_section(out: &mut String, event: &EventInfo) {
     let _ = writeln!(out, "**Version**: {}  ", event.version());
     let _ = writeln!(
         out,
-        "**Schema**: [`{0}.schema.json`](../schemas/events/{0}.schema.json)\n",
-        event.name()
+        "**Schema**: [`{0}/v{1}.schema.json`](../schemas/events/{0}/v{1}.schema.json)\n",
+        event.name(),
+        event.version()
     );
     out.push_str("| field | type | required | description |\n|---|---|---|---|\n");
     let required: Vec<&str> = schema

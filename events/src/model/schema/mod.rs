@@ -9,14 +9,16 @@
 //! `EVENTS.md` and `ERROR_CODES.md` then cover its events and codes, and carry
 //! a stamp naming that function.
 
+pub mod compat;
 mod docs;
 mod error_codes;
+pub mod gate;
 mod record;
 
 use std::path::{Path, PathBuf};
 use std::{fs, io};
 
-pub use record::record_schema;
+pub use record::{record_schema, record_schema_at};
 
 use crate::EventInfo;
 use crate::model::run_catalog::{DuplicateDeclaration, catalog_schema};
@@ -54,10 +56,16 @@ pub fn generated_files_stamped(events: &[&EventInfo], stamp: &str) -> Vec<Genera
     };
     let mut files = Vec::new();
     for event in events {
-        files.push(GeneratedFile {
-            path: PathBuf::from(schema_path(event)),
-            contents: stamped(event.schema()),
-        });
+        // Every version of the chain: a past version regenerates from the
+        // type kept for it, so its committed file never changes unnoticed.
+        for version in 1..=event.version() {
+            if let Some(schema) = event.schema_at(version) {
+                files.push(GeneratedFile {
+                    path: gate::version_path(event.name(), version),
+                    contents: stamped(schema),
+                });
+            }
+        }
     }
     files.push(GeneratedFile {
         path: PathBuf::from("schemas/index.json"),
@@ -190,9 +198,11 @@ pub fn write_generated_files(dir: &Path, mode: WriteMode) -> Result<Vec<PathBuf>
     }
 }
 
-/// `schemas/events/PositionSnapshot.schema.json`.
+/// `schemas/events/PositionSnapshot/v1.schema.json`: the current version's.
 pub fn schema_path(event: &EventInfo) -> String {
-    format!("schemas/events/{}.schema.json", event.name())
+    gate::version_path(event.name(), event.version())
+        .display()
+        .to_string()
 }
 
 fn index(events: &[&EventInfo]) -> serde_json::Value {
@@ -204,7 +214,8 @@ fn index(events: &[&EventInfo]) -> serde_json::Value {
                 "file": event.file(),
                 "logged_by": event.logged_by().as_str(),
                 "version": event.version(),
-                "schema": format!("events/{}.schema.json", event.name()),
+                "versions": (1..=event.version()).collect::<Vec<u32>>(),
+                "schema": format!("events/{}/v{}.schema.json", event.name(), event.version()),
             }),
         );
     }

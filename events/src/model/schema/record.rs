@@ -14,10 +14,17 @@ use crate::time::{EngineTime, RealUtcTime};
 /// required, the payload's doc comment as `description`, and `x-file`,
 /// `x-logged-by` and `x-version` saying where and how the event is written.
 pub fn record_schema<E: DomainEvent>() -> Value {
+    record_schema_at::<E>(E::VERSION).expect("an event's chain has its own version")
+}
+
+/// The schema of one line of `E`'s file as version `version` wrote it: the
+/// payload of that version's type in `E`'s chain ([`crate::upcast`]), with
+/// `E`'s file and component. `None` for a version the chain does not have.
+pub fn record_schema_at<E: DomainEvent>(version: u32) -> Option<Value> {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let timestamp = generator.subschema_for::<EngineTime>().to_value();
     let real_utc_time = generator.subschema_for::<RealUtcTime>().to_value();
-    let payload = generator.into_root_schema_for::<E>().to_value();
+    let payload = crate::upcast::payload_root_at::<E>(generator, version)?;
     let payload = payload.as_object().cloned().unwrap_or_default();
 
     let mut properties = Map::new();
@@ -62,7 +69,7 @@ pub fn record_schema<E: DomainEvent>() -> Value {
         "$schema".into(),
         json!("https://json-schema.org/draft/2020-12/schema"),
     );
-    schema.insert("$id".into(), json!(schema_id::<E>()));
+    schema.insert("$id".into(), json!(schema_id(E::NAME, version)));
     schema.insert("$comment".into(), json!(GENERATED_BY));
     schema.insert("title".into(), json!(E::NAME));
     if let Some(description) = payload.get("description") {
@@ -70,7 +77,7 @@ pub fn record_schema<E: DomainEvent>() -> Value {
     }
     schema.insert("x-file".into(), json!(E::FILE));
     schema.insert("x-logged-by".into(), json!(E::LOGGED_BY.as_str()));
-    schema.insert("x-version".into(), json!(E::VERSION));
+    schema.insert("x-version".into(), json!(version));
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));
     schema.insert("required".into(), Value::Array(required));
@@ -78,11 +85,11 @@ pub fn record_schema<E: DomainEvent>() -> Value {
     if let Some(defs) = payload.get("$defs") {
         schema.insert("$defs".into(), defs.clone());
     }
-    Value::Object(schema)
+    Some(Value::Object(schema))
 }
 
 /// A stable identifier that resolves nowhere: the schemas are not hosted, and
 /// validators must never try to fetch them.
-fn schema_id<E: DomainEvent>() -> String {
-    format!("urn:basis-log:event:{}:v{}", E::NAME, E::VERSION)
+fn schema_id(name: &str, version: u32) -> String {
+    format!("urn:basis-log:event:{name}:v{version}")
 }
