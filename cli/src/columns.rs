@@ -451,6 +451,7 @@ mod tests {
             .collect()
     }
 
+    /// Mutant seen to fail: `guard_formula` never prefixing `'`.
     #[test]
     fn formula_cells_are_guarded_and_numbers_are_not() {
         for (value, cell) in [

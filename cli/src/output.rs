@@ -320,6 +320,8 @@ pub fn num(value: f64, decimals: usize) -> String {
 mod tests {
     use super::*;
 
+    /// Mutant seen to fail: `needs_escape` letting control characters
+    /// through (`c.is_control()` as `false`).
     #[test]
     fn control_characters_never_reach_the_terminal() {
         assert_eq!(terminal_safe("plain"), Cow::Borrowed("plain"));

@@ -450,6 +450,8 @@ mod tests {
         run
     }
 
+    /// Mutant seen to fail: `refuse_run_paths` letting a target inside the
+    /// run directory through (`resolved.starts_with(&run_dir)` as `false`).
     #[test]
     fn nothing_is_written_inside_a_run_even_through_a_link() {
         let dir = tempfile::tempdir().unwrap();
@@ -477,6 +479,7 @@ mod tests {
         assert!(results_dir(&dir.path().join("logs"), &runs, true).is_err());
     }
 
+    /// Mutant seen to fail: `is_our_report` answering `true` for any file.
     #[test]
     fn force_replaces_only_what_we_wrote() {
         let dir = tempfile::tempdir().unwrap();

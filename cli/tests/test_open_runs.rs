@@ -201,6 +201,8 @@ fn a_run_without_a_catalog_still_validates_and_exports() {
     );
 }
 
+/// Mutant seen to fail: the `!options.skip_unknown` guard of `export`
+/// (`cli/src/export/mod.rs`) as `false`, an unknown file always skipped.
 #[test]
 fn an_event_file_the_catalog_does_not_name_fails_export_unless_skipped() {
     let dir = tempfile::tempdir().unwrap();
@@ -236,6 +238,8 @@ fn an_event_file_the_catalog_does_not_name_fails_export_unless_skipped() {
     assert!(dir.path().join("r2/logs").is_dir());
 }
 
+/// Mutant seen to fail: `refuse_unfinished` (`cli/src/export/mod.rs`)
+/// letting every run through.
 #[test]
 fn an_unfinished_run_is_refused_and_shown_as_not_complete() {
     let dir = tempfile::tempdir().unwrap();

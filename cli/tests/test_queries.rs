@@ -315,6 +315,19 @@ fn test_errors_resolve_a_custom_code_from_the_runs_catalog() {
         action: String::new(),
         retired_by: None,
     });
+    // The schema an engine writes into its catalog lists its own codes and
+    // components beside the built-in ones.
+    let system_error = catalog
+        .events
+        .iter_mut()
+        .find(|event| event.name == "SystemErrorEvent")
+        .unwrap();
+    extend_enums(&mut system_error.schema, "POS-001", "FUND-001");
+    extend_enums(
+        &mut system_error.schema,
+        "PositionMonitor",
+        "FundingMonitor",
+    );
     std::fs::write(&catalog_path, serde_json::to_vec_pretty(&catalog).unwrap()).unwrap();
     // A system error with the engine's own code, after the demo's.
     let errors_path = event_path(&outcome.run_dir, "system_errors.jsonl");
@@ -323,7 +336,15 @@ fn test_errors_resolve_a_custom_code_from_the_runs_catalog() {
     line["component"] = "FundingMonitor".into();
     line["severity"] = "HIGH".into();
     line["error_message"] = "funding feed 300 s old".into();
-    line.as_object_mut().unwrap().remove("seq");
+    // The next seq of the process, as its logger would have given it.
+    let events_dir = errors_path.parent().unwrap();
+    let highest = std::fs::read_dir(events_dir)
+        .unwrap()
+        .flat_map(|entry| lines(&entry.unwrap().path()))
+        .filter_map(|l| serde_json::from_str::<Value>(&l).ok()?["seq"].as_u64())
+        .max()
+        .unwrap();
+    line["seq"] = (highest + 1).into();
     let mut text = std::fs::read_to_string(&errors_path).unwrap();
     text.push_str(&format!("{line}\n"));
     std::fs::write(&errors_path, text).unwrap();
@@ -490,5 +511,27 @@ fn test_a_fifo_in_the_run_is_reported_by_name_without_hanging() {
             "{args:?}: {stderr}"
         );
         assert!(stderr.contains("rogue.jsonl"), "{args:?}: {stderr}");
+    }
+}
+
+/// Adds `new` to every enum (or `oneOf` of consts) of `schema` that lists
+/// `known`.
+fn extend_enums(schema: &mut Value, known: &str, new: &str) {
+    match schema {
+        Value::Array(items) => {
+            if items.iter().any(|item| item == known) {
+                items.push(new.into());
+            } else if items.iter().any(|item| item["const"] == known) {
+                items.push(serde_json::json!({"type": "string", "const": new}));
+            } else {
+                items
+                    .iter_mut()
+                    .for_each(|item| extend_enums(item, known, new));
+            }
+        }
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|value| extend_enums(value, known, new)),
+        _ => {}
     }
 }

@@ -26,6 +26,9 @@ fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// Mutants seen to fail (in `cli/src/target.rs`): `refuse_run_paths`
+/// letting a target inside the run through; `is_our_report` answering
+/// `true` for any file.
 #[test]
 fn report_never_writes_over_a_run_or_a_file_it_did_not_write() {
     let dir = tempfile::tempdir().unwrap();
@@ -194,6 +197,9 @@ fn two_exports_into_one_target_never_both_win() {
     }
 }
 
+/// Mutants seen to fail: `guard_formula` (`cli/src/columns.rs`) never
+/// prefixing `'`; `needs_escape` (`cli/src/output.rs`) letting control
+/// characters through.
 #[test]
 fn event_fields_never_forge_terminal_output_or_formulas() {
     let dir = tempfile::tempdir().unwrap();

@@ -307,7 +307,8 @@ fn test_logger_rotation_is_read_whole() {
 }
 
 /// A line lost in the middle of a file, and a whole rotated segment
-/// deleted, are gaps in `seq`: validate names where each starts and fails.
+/// deleted, are gaps in `seq`: validate names where each starts and fails
+/// (mutant: `Report::failed` in `cli/src/validate.rs` not failing on a gap).
 #[test]
 fn test_a_lost_line_and_a_deleted_segment_are_gaps() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,8 +24,9 @@ pub(crate) struct ExportArgs {
     /// Replace a results directory written earlier by basis-log (never any other directory).
     #[arg(long)]
     force: bool,
-    /// Export a run that has not completed (still running, killed or failed):
-    /// each file up to its last complete line as it is read.
+    /// Export a run that has not completed (still running, killed or failed)
+    /// as one snapshot: each file up to its last complete line when the run
+    /// is opened; rotations during the export are followed and reported.
     #[arg(long)]
     allow_running: bool,
     /// Export even when events/ holds files the run's catalog does not name
@@ -44,6 +45,7 @@ pub(crate) fn exec(args: ExportArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
         skip_unknown: args.skip_unknown,
     })?;
     warn_all(&outcome.skipped);
+    warn_all(&outcome.notices);
     if cx.json {
         write_json(cx.out, &outcome_json(&outcome))?;
     } else {
@@ -61,6 +63,7 @@ pub(crate) fn outcome_json(outcome: &ExportOutcome) -> serde_json::Value {
         "csv_files": outcome.csv_files,
         "parquet_files": outcome.parquet_files,
         "skipped": outcome.skipped,
+        "notices": outcome.notices,
         "summary": outcome.results_dir.join("summary.json"),
         "report": outcome.report,
     })

@@ -33,7 +33,9 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use basis_events::reader::{Checker, Problem, RawRecord, Run};
+use basis_events::reader::{
+    Checker, EVENTS_DIR, Problem, RawRecord, ReadOptions, Run, parse_segment,
+};
 use basis_report::{LoadBuilder, LoadedRun};
 use serde_json::Value;
 
@@ -54,7 +56,9 @@ pub struct ExportOptions {
     /// Replace a results directory written earlier by basis-log.
     pub force: bool,
     /// Export a run whose manifest does not say `completed` (still running,
-    /// killed, failed): each file up to its last complete line as it is read.
+    /// killed, failed), read as one snapshot
+    /// ([`ReadOptions::snapshot`]): each file up to its last complete line
+    /// when the run is opened.
     pub allow_running: bool,
     /// Export even when `events/` holds files the run's catalog does not
     /// name (they are copied, not exported, and listed in `skipped`).
@@ -71,6 +75,9 @@ pub struct ExportOutcome {
     pub parquet_files: Vec<PathBuf>,
     /// Lines and entries left out of CSV and Parquet, located.
     pub skipped: Vec<String>,
+    /// What the reader wants known that left nothing out: a file rotated
+    /// while a running run was opened, a line still being written.
+    pub notices: Vec<String>,
     pub summary: Summary,
     /// The HTML report, `report.html`.
     pub report: PathBuf,
@@ -78,7 +85,15 @@ pub struct ExportOutcome {
 
 /// Runs the export.
 pub fn export(options: &ExportOptions) -> Result<ExportOutcome> {
-    let run = Run::open(&options.run_dir).map_err(|err| Error::NotARun {
+    // A run still being written is read as one snapshot, so the copied
+    // logs, CSV, Parquet and summary all hold the same lines however the
+    // files grow or rotate meanwhile.
+    let read_options = if options.allow_running {
+        ReadOptions::new().snapshot()
+    } else {
+        ReadOptions::new()
+    };
+    let run = Run::open_with(&options.run_dir, read_options).map_err(|err| Error::NotARun {
         path: options.run_dir.clone(),
         reason: err.to_string(),
     })?;
@@ -167,7 +182,8 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
     for process in run.processes() {
         for event in &process.catalog().events {
             if seen.insert(event.name.clone()) {
-                events.push((event.name.clone(), event.file.clone(), event.schema.clone()));
+                let schema = Checker::current_schema(&event.name, event.version, &event.schema);
+                events.push((event.name.clone(), event.file.clone(), schema));
             }
         }
     }
@@ -223,6 +239,7 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
         csv_files,
         parquet_files,
         skipped,
+        notices: run.notices().iter().map(ToString::to_string).collect(),
         summary,
         report,
     })
@@ -234,13 +251,39 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
 fn copy_logs(run: &Run, logs_dir: &Path) -> Result<usize> {
     let mut copied = 0;
     for process in run.processes() {
-        copied += copy_tree(process.dir(), &logs_dir.join(process.pid().to_string()), 0)?;
+        let to = logs_dir.join(process.pid().to_string());
+        let event_files: BTreeSet<&str> = process.files().iter().map(|f| f.file()).collect();
+        copied += copy_tree(process.dir(), &to, 0, &event_files)?;
+        copied += copy_segments(process, &to.join(EVENTS_DIR))?;
     }
     Ok(copied)
 }
 
-fn copy_tree(from: &Path, to: &Path, depth: usize) -> Result<usize> {
+/// Copies the event files' segments through the reader, so a snapshot's
+/// copy holds exactly the lines it exports.
+fn copy_segments(process: &basis_events::reader::Process, to: &Path) -> Result<usize> {
+    let mut copied = 0;
+    for file in process.files() {
+        for segment in file.segments() {
+            let name = segment.path().file_name().unwrap_or_default();
+            let dest = to.join(name);
+            let mut reader = segment
+                .open()
+                .map_err(|problem| Error::Usage(problem.to_string()))?;
+            std::fs::create_dir_all(to).map_err(Error::io(to))?;
+            let mut out = File::create(&dest).map_err(Error::io(&dest))?;
+            std::io::copy(&mut reader, &mut out).map_err(Error::io(segment.path()))?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+/// Copies the regular files under `from`, except the segments of the
+/// `event_files` the reader reads (`copy_segments` copies those).
+fn copy_tree(from: &Path, to: &Path, depth: usize, event_files: &BTreeSet<&str>) -> Result<usize> {
     std::fs::create_dir_all(to).map_err(Error::io(to))?;
+    let in_events = from.file_name().is_some_and(|name| name == EVENTS_DIR) && depth == 1;
     let mut copied = 0;
     let entries = std::fs::read_dir(from).map_err(Error::io(from))?;
     for entry in entries {
@@ -248,10 +291,16 @@ fn copy_tree(from: &Path, to: &Path, depth: usize) -> Result<usize> {
         let kind = entry.file_type().map_err(Error::io(entry.path()))?;
         let dest = to.join(entry.file_name());
         if kind.is_file() {
+            if in_events
+                && let Some(name) = entry.file_name().to_str()
+                && event_files.contains(parse_segment(name).0.as_str())
+            {
+                continue;
+            }
             std::fs::copy(entry.path(), &dest).map_err(Error::io(entry.path()))?;
             copied += 1;
         } else if kind.is_dir() && depth < 4 {
-            copied += copy_tree(&entry.path(), &dest, depth + 1)?;
+            copied += copy_tree(&entry.path(), &dest, depth + 1, event_files)?;
         }
     }
     Ok(copied)
@@ -280,12 +329,10 @@ fn for_each_record(
             Ok(record)
         });
         match checked {
-            Ok(record) => match serde_json::from_str::<Value>(record.line()) {
+            // A line of an older version is exported as the current one.
+            Ok(record) => match checker.current_value(&record) {
                 Ok(value) => each(&record, value)?,
-                Err(err) => bad(&Problem::BadLine {
-                    position: record.position().clone(),
-                    reason: basis_events::reader::LineFault::NotJson(std::sync::Arc::new(err)),
-                }),
+                Err(problem) => bad(&problem),
             },
             // Problems of the open come with every read; they are reported once.
             Err(problem) if problem.position().is_none() => {}

@@ -7,11 +7,11 @@ use std::ops::ControlFlow;
 
 use basis_events::catalog::SystemErrorEvent;
 use basis_events::model::run_catalog::RunCatalog;
-use basis_events::reader::{LineFault, Problem, Run, ScanLine};
+use basis_events::reader::{Checker, LineFault, Problem, Run, ScanLine};
 use basis_events::{DomainEvent, Severity};
 use serde::{Deserialize, Serialize};
 
-use super::{Warnings, checked, quoted};
+use super::{Warnings, quoted, valid_record};
 use crate::{Error, Result};
 
 /// Which errors to show.
@@ -95,11 +95,12 @@ pub fn errors(run: &Run, filter: &ErrorFilter) -> Result<Errors> {
         (None, None, None) => None,
     };
     let mut out = Errors::default();
+    let mut checker = Checker::new();
     run.scan(
         Some(SystemErrorEvent::NAME),
         needle.as_deref().map(str::as_bytes),
         |item| {
-            match item.and_then(|line| error_row(run, &line)) {
+            match item.and_then(|line| error_row(run, &mut checker, &line)) {
                 Ok(row) => {
                     let keep = filter.severity.is_none_or(|s| s.as_str() == row.severity)
                         && component.as_ref().is_none_or(|c| *c == row.component)
@@ -134,10 +135,11 @@ fn resolve(
         })
 }
 
-/// A checked line as a row: its code must be in its process's catalog, with
-/// the component and severity registered there.
-fn error_row(run: &Run, line: &ScanLine<'_>) -> Result<ErrorRow, Problem> {
-    let record = checked(run, line)?;
+/// A line as a row, once it passes the one rule for a valid line (the
+/// [`Checker`], as `validate` and `export` apply it): its code must be in
+/// its process's catalog, with the component and severity registered there.
+fn error_row(run: &Run, checker: &mut Checker, line: &ScanLine<'_>) -> Result<ErrorRow, Problem> {
+    let record = valid_record(run, checker, line)?;
     let bad = |error: serde_json::Error| Problem::BadLine {
         position: record.position().clone(),
         reason: LineFault::Typed {

@@ -17,12 +17,12 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use basis_events::catalog::{OperationExecutionEvent, OperationStatus};
-use basis_events::reader::{Position, Problem, Run, ScanLine};
+use basis_events::reader::{Checker, Position, Problem, Run, ScanLine};
 use basis_events::{DomainEvent, EngineTime};
 use memchr::memmem::Finder;
 use serde::Serialize;
 
-use super::{Warnings, checked};
+use super::{Warnings, valid_record};
 use crate::Result;
 
 /// What every failed attempt's line holds, as the logger writes it.
@@ -75,8 +75,9 @@ pub fn failures(run: &Run) -> Result<Failures> {
     let mut out = Failures::default();
     // Failed rows by position, to give each its attempt number.
     let mut at: HashMap<Position, usize> = HashMap::new();
+    let mut checker = Checker::new();
     run.scan(Some(OperationExecutionEvent::NAME), Some(FAILED), |item| {
-        match item.and_then(|line| failed_row(run, &line)) {
+        match item.and_then(|line| failed_row(run, &mut checker, &line)) {
             Ok(Some((key, row))) => {
                 at.insert(key, out.failures.len());
                 out.failures.push(row);
@@ -115,7 +116,10 @@ pub fn failures(run: &Run) -> Result<Failures> {
         if !wanted {
             return ControlFlow::Continue(());
         }
-        let attempt = match checked(run, &line).and_then(|r| r.parse::<OperationExecutionEvent>()) {
+        let attempt = match line
+            .record()
+            .and_then(|r| r.parse::<OperationExecutionEvent>())
+        {
             Ok(record) => record,
             Err(problem) => {
                 // A line with the literal was read, and warned, by the first pass.
@@ -157,8 +161,12 @@ pub fn failures(run: &Run) -> Result<Failures> {
 
 /// The line's failed attempt, if it is one; `None` for a valid attempt in
 /// another status (a line that only mentions the literal).
-fn failed_row(run: &Run, line: &ScanLine<'_>) -> Result<Option<(Position, FailureRow)>, Problem> {
-    let record = checked(run, line)?.parse::<OperationExecutionEvent>()?;
+fn failed_row(
+    run: &Run,
+    checker: &mut Checker,
+    line: &ScanLine<'_>,
+) -> Result<Option<(Position, FailureRow)>, Problem> {
+    let record = valid_record(run, checker, line)?.parse::<OperationExecutionEvent>()?;
     if record.event.status != OperationStatus::Failed {
         return Ok(None);
     }

@@ -6,10 +6,10 @@
 //!
 //! Each query reads every rotated segment of every process of the run. The
 //! fast ones ([`failures`], [`errors`] with a filter, [`trace`],
-//! [`positions`]) use [`Run::scan`] with a substring prefilter: only the
+//! [`positions`]) use [`Run::scan`](basis_events::reader::Run::scan) with a substring prefilter: only the
 //! lines that contain the literal they look for are read and parsed, the
 //! others are skipped in bulk, as `rg` does. Every line a query reads that
-//! is not a valid record of the run (see [`checked`]), every torn tail and
+//! is not a valid record of the run (see [`ScanLine::record`](basis_events::reader::ScanLine::record)), every torn tail and
 //! every entry the reader refused (a link, a FIFO, an unknown file) becomes
 //! one warning in [`Warnings`], which keeps the first
 //! [`WARNINGS_PER_FILE`] per file and only counts the rest, so a flood of
@@ -24,7 +24,7 @@ pub mod trace;
 
 use std::ops::Deref;
 
-use basis_events::reader::{LineFault, Problem, RawRecord, Run, ScanLine};
+use basis_events::reader::{Checker, Problem, RawRecord, Run, ScanLine};
 use indexmap::IndexMap;
 
 pub use crate::output::WARNINGS_PER_FILE;
@@ -98,40 +98,41 @@ impl Deref for Warnings {
     }
 }
 
-/// A scanned line as a record of `run`, by the reader's rule for a valid
-/// line: UTF-8, a JSON object with a valid envelope, the run's correlation
-/// id and its directory's pid. [`Run::scan`] hands lines over unchecked, so
-/// every query checks each line it reads here, and nowhere else.
+/// A scanned line as a valid record of its event, by the one rule every
+/// tool applies: the reader's for a line ([`ScanLine::record`]) and the
+/// event's ([`Checker`]: its catalog schema and typed parse), as
+/// `validate` and `export` apply them. Every query checks each line it
+/// reads here, so a line they refuse is a warning, never a row.
 ///
 /// # Errors
 ///
 /// [`Problem::BadLine`] at the line's position, saying what is wrong.
-pub fn checked(run: &Run, line: &ScanLine<'_>) -> Result<RawRecord, Problem> {
-    let position = line.position();
-    let bad = |reason| Problem::BadLine {
-        position: line.position(),
-        reason,
-    };
-    let text = std::str::from_utf8(line.bytes()).map_err(|err| {
-        bad(LineFault::NotUtf8 {
-            valid_up_to: err.valid_up_to(),
-        })
-    })?;
-    let record = RawRecord::from_line(text, line.event(), position)?;
-    let envelope = record.envelope();
-    if envelope.correlation_id != run.correlation_id() {
-        return Err(bad(LineFault::WrongCorrelationId {
-            found: envelope.correlation_id.clone(),
-            expected: run.correlation_id().to_owned(),
-        }));
-    }
-    if envelope.pid != record.position().pid() {
-        return Err(bad(LineFault::WrongPid {
-            found: envelope.pid,
-            expected: record.position().pid(),
-        }));
-    }
+pub(crate) fn valid_record(
+    run: &Run,
+    checker: &mut Checker,
+    line: &ScanLine<'_>,
+) -> Result<RawRecord, Problem> {
+    let record = line.record()?;
+    checker.check(run, &record)?;
     Ok(record)
+}
+
+/// [`Error::NotFound`] with `message`, followed by every warning the query
+/// met: a line that could not be read may be the one that held what was
+/// asked for, so "not found" never hides it.
+pub(crate) fn not_found(message: String, warnings: &Warnings) -> crate::Error {
+    if warnings.total() == 0 {
+        return crate::Error::NotFound(message);
+    }
+    let mut message = format!(
+        "{message}; {} line(s) that may hold it could not be read:",
+        warnings.total()
+    );
+    for line in warnings.lines() {
+        message.push_str("\n  ");
+        message.push_str(&line);
+    }
+    crate::Error::NotFound(message)
 }
 
 /// `text` as a JSON string literal, quotes included: what every line holding

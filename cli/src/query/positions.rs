@@ -7,12 +7,12 @@ use std::ops::ControlFlow;
 
 use basis_events::DomainEvent;
 use basis_events::catalog::PositionSnapshot;
-use basis_events::reader::{Problem, Run, ScanLine};
+use basis_events::reader::{Checker, Problem, Run, ScanLine};
 use indexmap::IndexSet;
 use serde::Serialize;
 
-use super::{Warnings, checked, quoted};
-use crate::{Error, Result};
+use super::{Warnings, not_found, quoted, valid_record};
+use crate::Result;
 
 /// One snapshot of the key.
 #[derive(Debug, Clone, Serialize)]
@@ -38,7 +38,7 @@ pub struct PositionHistory {
 ///
 /// # Errors
 ///
-/// [`Error::NotFound`] for a key no snapshot holds, listing the keys the
+/// [`Error::NotFound`](crate::Error::NotFound) for a key no snapshot holds, listing the keys the
 /// run has; in strict mode, the run's first problem.
 pub fn positions(run: &Run, key: &str) -> Result<PositionHistory> {
     let mut out = PositionHistory {
@@ -46,11 +46,12 @@ pub fn positions(run: &Run, key: &str) -> Result<PositionHistory> {
         ..PositionHistory::default()
     };
     let needle = quoted(key);
+    let mut checker = Checker::new();
     run.scan(
         Some(PositionSnapshot::NAME),
         Some(needle.as_bytes()),
         |item| {
-            match item.and_then(|line| Ok((snapshot(run, &line)?, line.position()))) {
+            match item.and_then(|line| Ok((snapshot(run, &mut checker, &line)?, line.position()))) {
                 Ok((record, position)) => {
                     if let Some(&amount) = record.event.positions.get(key) {
                         out.history.push(PositionRow {
@@ -68,27 +69,30 @@ pub fn positions(run: &Run, key: &str) -> Result<PositionHistory> {
         },
     )?;
     if out.history.is_empty() {
-        return Err(Error::NotFound(format!(
+        let message = format!(
             "no position snapshot holds `{}`; the run's keys are: {}",
             key.escape_debug(),
             known_keys(run)?.into_iter().collect::<Vec<_>>().join(", ")
-        )));
+        );
+        return Err(not_found(message, &out.warnings));
     }
     Ok(out)
 }
 
 fn snapshot(
     run: &Run,
+    checker: &mut Checker,
     line: &ScanLine<'_>,
 ) -> Result<basis_events::EventRecord<PositionSnapshot>, Problem> {
-    checked(run, line)?.parse::<PositionSnapshot>()
+    valid_record(run, checker, line)?.parse::<PositionSnapshot>()
 }
 
 /// Every key of every valid snapshot: only read to explain a key not found.
 fn known_keys(run: &Run) -> Result<IndexSet<String>> {
     let mut keys = IndexSet::new();
+    let mut checker = Checker::new();
     run.scan(Some(PositionSnapshot::NAME), None, |item| {
-        if let Ok(record) = item.and_then(|line| snapshot(run, &line)) {
+        if let Ok(record) = item.and_then(|line| snapshot(run, &mut checker, &line)) {
             keys.extend(record.event.positions.into_keys());
         }
         ControlFlow::Continue(())

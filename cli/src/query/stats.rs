@@ -12,7 +12,7 @@ use basis_events::reader::{LineReader, Problem, Run, segments_of};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::{Warnings, checked};
+use super::Warnings;
 use crate::Result;
 
 /// One file of the run, over all its segments and processes.
@@ -88,7 +88,7 @@ pub fn stats(run: &Run) -> Result<Stats> {
                     return ControlFlow::Continue(());
                 };
                 stats.lines += 1;
-                match checked(run, &line) {
+                match line.record() {
                     Ok(record) => {
                         let time = record.envelope().timestamp;
                         let range = &mut ranges[index];

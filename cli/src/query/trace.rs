@@ -11,12 +11,12 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use basis_events::reader::{LineFault, LineReader, Position, Problem, Run, segments_of};
+use basis_events::reader::{Checker, LineFault, LineReader, Position, Problem, Run, segments_of};
 use memchr::memmem::Finder;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Warnings, checked, quoted};
+use super::{Warnings, not_found, quoted, valid_record};
 use crate::{Error, Result};
 
 /// One event or log line of the operation.
@@ -83,9 +83,13 @@ pub fn trace(run: &Run, id: &str) -> Result<Trace> {
         operation_id: id.to_owned(),
         ..Trace::default()
     };
+    // Every line read passes the one rule for a valid line, as in
+    // `validate` and `export`: a line they refuse is a warning here too,
+    // never a row.
+    let mut checker = Checker::new();
     run.scan(None, Some(needle.as_bytes()), |item| {
         let parsed = item.and_then(|line| {
-            let record = checked(run, &line)?;
+            let record = valid_record(run, &mut checker, &line)?;
             let value: Value =
                 serde_json::from_str(record.line()).map_err(|err| Problem::BadLine {
                     position: record.position().clone(),
@@ -109,10 +113,11 @@ pub fn trace(run: &Run, id: &str) -> Result<Trace> {
             .cmp(&(b.timestamp.as_str(), b.real_utc_time.as_str()))
     });
     if out.events.is_empty() {
-        return Err(Error::NotFound(format!(
+        let message = format!(
             "no event of the run mentions operation `{}`",
             id.escape_debug()
-        )));
+        );
+        return Err(not_found(message, &out.warnings));
     }
     Ok(out)
 }

@@ -302,6 +302,115 @@ mod tests {
         );
     }
 
+    /// Whole buffers without the needle are skipped, their lines counted,
+    /// across many reads (mutants: the skip's `number +=` or `start +=`
+    /// changed; the test above never skips a whole window).
+    #[test]
+    fn the_prefilter_counts_every_line_it_skips_across_reads() {
+        let mut input = String::new();
+        let mut expected = Vec::new();
+        for number in 1..=60_000u64 {
+            let line = if number % 997 == 0 {
+                format!("line {number} needle")
+            } else {
+                format!("line {number}")
+            };
+            if number % 997 == 0 {
+                expected.push((number, line.clone(), true));
+            }
+            input.push_str(&line);
+            input.push('\n');
+        }
+        assert!(input.len() > 2 * BLOCK);
+        assert_eq!(collect(input.as_bytes(), 100, Some(b"needle")), expected);
+    }
+
+    /// A reader that hands over one byte per read, and can fail first.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        fail_first: Option<io::ErrorKind>,
+        fail_always: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if let Some(kind) = self
+                .fail_first
+                .take()
+                .or(self.fail_always.then_some(io::ErrorKind::Other))
+            {
+                return Err(io::Error::new(kind, "trickle"));
+            }
+            let Some((first, rest)) = self.bytes.split_first() else {
+                return Ok(0);
+            };
+            buf[0] = *first;
+            self.bytes = rest;
+            Ok(1)
+        }
+    }
+
+    /// A line of exactly the limit is a line even when its `\n` has not
+    /// been read yet; one byte more is too long (mutant: the partial-line
+    /// test `window.len() > self.limit` as `>=`).
+    #[test]
+    fn a_line_of_exactly_the_limit_is_read_one_byte_at_a_time() {
+        let input = format!("{}\n{}\n", "a".repeat(10), "b".repeat(11));
+        let mut lines = BoundedLines::new(
+            Trickle {
+                bytes: input.as_bytes(),
+                fail_first: None,
+                fail_always: false,
+            },
+            10,
+        );
+        match lines.next_line().unwrap() {
+            Some(Next::Line {
+                number: 1,
+                bytes,
+                complete: true,
+            }) => assert_eq!(bytes, b"aaaaaaaaaa"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            lines.next_line().unwrap(),
+            Some(Next::TooLong {
+                number: 2,
+                len: 11,
+                complete: true
+            })
+        ));
+        assert!(lines.next_line().unwrap().is_none());
+    }
+
+    /// A read interrupted by a signal is retried; any other error is
+    /// returned, never retried forever (mutants: the `Interrupted` guard as
+    /// `true`, as `false`, or its `==` as `!=`).
+    #[test]
+    fn an_interrupted_read_is_retried_and_another_error_returned() {
+        let interrupted = Trickle {
+            bytes: b"x\n",
+            fail_first: Some(io::ErrorKind::Interrupted),
+            fail_always: false,
+        };
+        let mut lines = BoundedLines::new(interrupted, 10);
+        assert!(matches!(
+            lines.next_line().unwrap(),
+            Some(Next::Line {
+                number: 1,
+                complete: true,
+                ..
+            })
+        ));
+        let broken = Trickle {
+            bytes: b"x\n",
+            fail_first: None,
+            fail_always: true,
+        };
+        let err = BoundedLines::new(broken, 10).next_line().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Other);
+    }
+
     #[test]
     fn lines_longer_than_a_block_grow_the_buffer_up_to_the_limit() {
         let line = "y".repeat(BLOCK * 3);

@@ -6,7 +6,8 @@
 //! Schema that the *process's catalog* gives for its event, the schema the
 //! writing binary had, so an engine's own events are checked by a reader that
 //! never compiled them; and when this binary links the same event at the same
-//! version, the line must also parse as the typed event (which checks what a
+//! or a newer version, the line must also parse as the typed event, through
+//! the upcast chain for an older line (which checks what a
 //! schema cannot, such as an error code's registered severity).
 //!
 //! `basis-log validate`, `export` and the report all check records through a
@@ -117,12 +118,13 @@ impl Checker {
             return check_error_code(run, record, &value).map_err(bad);
         }
         if let Some(info) = compiled.typed
-            && let Err(error) = info.parse_line(record.line())
+            && let Err(error) = info.parse_line_at(record.line(), compiled.version)
         {
-            return Err(bad(LineFault::Typed {
-                event: info.name(),
-                error: Arc::new(error),
-            }));
+            return Err(bad(LineFault::from_upcast(
+                info.name(),
+                info.version(),
+                error,
+            )));
         }
         Ok(())
     }
@@ -131,6 +133,45 @@ impl Checker {
 /// A `SystemErrorEvent`'s code is resolved in the run's catalog, not in
 /// this binary's registry: an engine's own codes are there. The code must
 /// exist, and the line's component and severity be the code's.
+impl Checker {
+    /// The record as its event's current version writes it: converted
+    /// through the upcast chain when this binary links the event at a newer
+    /// version than the one that wrote the line, the line as written
+    /// otherwise. What `export` turns into rows.
+    ///
+    /// # Errors
+    ///
+    /// [`Problem::BadLine`] when the line is not JSON, or cannot be upcast.
+    pub fn current_value(&self, record: &RawRecord) -> Result<serde_json::Value, Problem> {
+        let bad = |reason| Problem::BadLine {
+            position: record.position().clone(),
+            reason,
+        };
+        match (crate::event_named(record.event()), record.version()) {
+            (Some(info), Some(version)) if version < info.version() => info
+                .upcast_line(record.line(), version)
+                .map_err(|err| bad(LineFault::from_upcast(info.name(), info.version(), err))),
+            _ => serde_json::from_str(record.line())
+                .map_err(|err| bad(LineFault::NotJson(Arc::new(err)))),
+        }
+    }
+
+    /// The schema of the rows [`Checker::current_value`] gives for `event`,
+    /// whose lines the run's catalog says were written under `version` with
+    /// `schema`: this binary's current schema when it links the event at
+    /// that version or a newer one, `schema` otherwise.
+    pub fn current_schema(
+        event: &str,
+        version: u32,
+        schema: &serde_json::Value,
+    ) -> serde_json::Value {
+        match crate::event_named(event) {
+            Some(info) if info.version() >= version => info.schema(),
+            _ => schema.clone(),
+        }
+    }
+}
+
 fn check_error_code(
     run: &Run,
     record: &RawRecord,
@@ -194,7 +235,9 @@ fn compile(run: &Run, pid: u32, event: &str) -> Compiled {
         .should_validate_formats(false)
         .build(&catalog_event.schema)
         .map_err(|err| format!("its schema does not compile: {err}"));
-    let typed = crate::event_named(event).filter(|info| info.version() == catalog_event.version);
+    // A line of an older version is parsed through the upcast chain; one
+    // of a newer version than this binary knows is checked by schema only.
+    let typed = crate::event_named(event).filter(|info| info.version() >= catalog_event.version);
     Compiled {
         version: catalog_event.version,
         schema,

@@ -2,16 +2,13 @@
 //! order: each line checked (UTF-8, envelope, correlation id, pid) or
 //! turned into a [`Problem`].
 
-use std::fs::File;
-use std::io;
 use std::sync::Arc;
 
 use super::bounded::{BoundedLines, Next};
-use super::open::{OpenFailure, open_regular};
 use super::position::{Place, Position};
 use super::problem::{LineFault, Problem};
 use super::record::RawRecord;
-use super::run::{EventFile, Process};
+use super::run::{EventFile, Process, SegmentReader};
 use crate::Envelope;
 
 /// Reads one event file of one process; one buffered line at a time.
@@ -20,6 +17,7 @@ pub(crate) struct FileStream<'r> {
     file: &'r EventFile,
     pid: u32,
     correlation_id: &'r str,
+    sequenced: bool,
     limit: usize,
     next_segment: usize,
     current: Option<Current<'r>>,
@@ -27,7 +25,7 @@ pub(crate) struct FileStream<'r> {
 
 #[derive(Debug)]
 struct Current<'r> {
-    lines: BoundedLines<File>,
+    lines: BoundedLines<SegmentReader>,
     place: &'r Arc<Place>,
 }
 
@@ -42,6 +40,7 @@ impl<'r> FileStream<'r> {
             file,
             pid: process.pid(),
             correlation_id,
+            sequenced: process.catalog_from_run(),
             limit,
             next_segment: 0,
             current: None,
@@ -52,27 +51,12 @@ impl<'r> FileStream<'r> {
     fn open_next(&mut self) -> Option<Result<(), Problem>> {
         let segment = self.file.segments().get(self.next_segment)?;
         self.next_segment += 1;
-        Some(match open_regular(segment.path()) {
-            Ok(file) => {
-                self.current = Some(Current {
-                    lines: BoundedLines::new(file, self.limit),
-                    place: segment.place(),
-                });
-                Ok(())
-            }
-            Err(OpenFailure::Refused(reason)) => Err(Problem::Skipped {
-                path: segment.path().to_owned(),
-                reason,
-            }),
-            Err(OpenFailure::Missing) => Err(Problem::io(
-                segment.path(),
-                io::Error::new(
-                    io::ErrorKind::NotFound,
-                    "the segment disappeared after the run was opened (rotated or removed)",
-                ),
-            )),
-            Err(OpenFailure::Io(err)) => Err(Problem::io(segment.path(), err)),
-        })
+        Some(segment.open().map(|reader| {
+            self.current = Some(Current {
+                lines: BoundedLines::new(reader, self.limit),
+                place: segment.place(),
+            });
+        }))
     }
 }
 
@@ -93,7 +77,16 @@ impl Iterator for FileStream<'_> {
                     number,
                     bytes,
                     complete: true,
-                })) => check(self.file, self.pid, self.correlation_id, bytes, at(number)),
+                })) => check(
+                    self.file,
+                    LineOwner {
+                        pid: self.pid,
+                        correlation_id: self.correlation_id,
+                        sequenced: self.sequenced,
+                    },
+                    bytes,
+                    at(number),
+                ),
                 Ok(Some(Next::Line {
                     number,
                     bytes,
@@ -122,15 +115,32 @@ impl Iterator for FileStream<'_> {
     }
 }
 
-/// One complete line as a record of `file` of process `pid` in run
-/// `correlation_id`, or why it is not one.
-fn check(
+/// Whose lines a file holds: what a line's envelope must say.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LineOwner<'a> {
+    pub(crate) pid: u32,
+    pub(crate) correlation_id: &'a str,
+    /// The process has a `catalog.json`, so every line has a `seq`.
+    pub(crate) sequenced: bool,
+}
+
+/// One complete line as a record of `file` of `owner`, or why it is not
+/// one: the reader's one rule for a line, for [`Run::records`] and
+/// [`ScanLine::record`] alike.
+///
+/// [`Run::records`]: super::Run::records
+/// [`ScanLine::record`]: super::ScanLine::record
+pub(crate) fn check(
     file: &EventFile,
-    pid: u32,
-    correlation_id: &str,
+    owner: LineOwner<'_>,
     bytes: &[u8],
     position: Position,
 ) -> Result<RawRecord, Problem> {
+    let LineOwner {
+        pid,
+        correlation_id,
+        sequenced,
+    } = owner;
     let bad = |reason| Problem::BadLine {
         position: position.clone(),
         reason,
@@ -156,9 +166,13 @@ fn check(
             expected: pid,
         }));
     }
+    if sequenced && envelope.seq.is_none() {
+        return Err(bad(LineFault::NoSeq));
+    }
     Ok(RawRecord::shared(
         text.to_owned(),
         file.shared_event(),
+        file.version(),
         envelope,
         position,
     ))

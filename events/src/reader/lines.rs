@@ -162,6 +162,33 @@ pub fn read_all(dir: &Path, file: &str) -> io::Result<Vec<(PathBuf, Line)>> {
 mod tests {
     use super::*;
 
+    /// Every segment, oldest first, then the active file, each line with
+    /// its path (mutant: `read_all` returning nothing).
+    #[test]
+    fn read_all_reads_every_segment_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("positions.2.jsonl"), "b\n").unwrap();
+        std::fs::write(dir.path().join("positions.1.jsonl"), "a\n").unwrap();
+        std::fs::write(dir.path().join("positions.jsonl"), "c\nd").unwrap();
+        let lines = read_all(dir.path(), "positions.jsonl").unwrap();
+        let seen: Vec<(String, &[u8], bool)> = lines
+            .iter()
+            .map(|(path, line)| {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, &line.bytes[..], line.is_torn_tail())
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("positions.1.jsonl".to_owned(), &b"a"[..], false),
+                ("positions.2.jsonl".to_owned(), &b"b"[..], false),
+                ("positions.jsonl".to_owned(), &b"c"[..], false),
+                ("positions.jsonl".to_owned(), &b"d"[..], true),
+            ]
+        );
+    }
+
     #[test]
     fn a_torn_tail_is_reported_as_incomplete() {
         let lines: Vec<Line> = LineReader::new(&b"{\"a\":1}\n{\"a\":2}\n{\"a\""[..])
@@ -169,6 +196,7 @@ mod tests {
             .unwrap();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].complete && lines[1].complete);
+        assert!(!lines[0].is_torn_tail() && !lines[1].is_torn_tail());
         assert!(lines[2].is_torn_tail());
         assert_eq!(lines[2].number, 3);
         assert_eq!(lines[1].text().unwrap(), "{\"a\":2}");

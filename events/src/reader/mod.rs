@@ -41,7 +41,10 @@
 //! Across processes, by engine time, then pid, then `seq`. Lines without
 //! `seq` (runs written before it, the guide's examples) are merged by
 //! `(timestamp, real_utc_time)` with the file order breaking ties, and
-//! [`Records::approximate`] says so.
+//! [`Records::approximate`] says so. A process with a `catalog.json` was
+//! written by a binary that puts `seq` on every line, so there a line
+//! without one is a bad line ([`LineFault::NoSeq`]), not a line to order by
+//! time among lines ordered by `seq`.
 //!
 //! # Segment naming
 //!
@@ -113,6 +116,7 @@ mod replay;
 mod run;
 mod scan;
 mod segments;
+mod snapshot;
 mod state;
 
 pub use bounded::DEFAULT_LINE_LIMIT;
@@ -124,7 +128,10 @@ pub use problem::{LineFault, Problem};
 pub use record::{RawRecord, TypedRecord};
 pub use records::{Events, ReadCounts, Records};
 pub use replay::{Replay, ReplayReport};
-pub use run::{EVENTS_DIR, EventFile, Mode, Notice, OpenError, Process, ReadOptions, Run, Segment};
+pub use run::{
+    EVENTS_DIR, EventFile, Mode, Notice, OpenError, Process, ReadOptions, Run, Segment,
+    SegmentReader,
+};
 pub use scan::ScanLine;
 pub(crate) use segments::last_segment;
 pub use segments::{parse_segment, segment_name, segments_of};

@@ -54,6 +54,23 @@ pub(crate) enum OpenFailure {
     Io(io::Error),
 }
 
+impl OpenFailure {
+    /// The [`Problem`](super::Problem) a reader reports for `path`; `missing`
+    /// says why an absent entry matters where it was expected.
+    pub(crate) fn into_problem(self, path: &Path, missing: &'static str) -> super::Problem {
+        match self {
+            OpenFailure::Refused(reason) => super::Problem::Skipped {
+                path: path.to_owned(),
+                reason,
+            },
+            OpenFailure::Missing => {
+                super::Problem::io(path, io::Error::new(io::ErrorKind::NotFound, missing))
+            }
+            OpenFailure::Io(err) => super::Problem::io(path, err),
+        }
+    }
+}
+
 /// What kind of non-regular entry `file_type` is, if it is not a regular file.
 pub(crate) fn refuse(file_type: std::fs::FileType) -> Option<SkipReason> {
     if file_type.is_symlink() {
@@ -87,6 +104,13 @@ pub(crate) fn open_regular(path: &Path) -> Result<File, OpenFailure> {
     if let Some(reason) = refuse(before.file_type()) {
         return Err(OpenFailure::Refused(reason));
     }
+    open_checked(path)
+}
+
+/// The open and the check after it: what protects [`open_regular`] from an
+/// entry swapped in after its first check. Apart so that a test can hand it
+/// the swapped-in entry (a link, a FIFO) directly.
+fn open_checked(path: &Path) -> Result<File, OpenFailure> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
@@ -145,6 +169,48 @@ mod tests {
             open_regular(&dir.path().join("none")),
             Err(OpenFailure::Missing)
         ));
+        // Only a missing entry is `Missing`: a path through a file fails
+        // with the error itself (mutant: the `NotFound` guard as `true`).
+        match open_regular(&file.join("child")) {
+            Err(OpenFailure::Io(err)) => assert_eq!(err.kind(), io::ErrorKind::NotADirectory),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// What a link, a FIFO or a missing entry swapped in after the first
+    /// check gets from the open itself: refused without following the link
+    /// or blocking on the FIFO, or missing (mutants: the open flags `|` as
+    /// `&`, the `ELOOP` arm deleted, the `NotFound` guard as `true`, `false`
+    /// or `!=`; `|` as `^` is equivalent, the flags being distinct bits).
+    #[test]
+    fn an_entry_swapped_in_after_the_check_is_refused_by_the_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, "x\n").unwrap();
+        assert!(open_checked(&file).is_ok());
+        let link = dir.path().join("b.jsonl");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert!(matches!(
+            open_checked(&link),
+            Err(OpenFailure::Refused(SkipReason::Symlink))
+        ));
+        let fifo = dir.path().join("c.jsonl");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|status| status.success()) {
+            // Without O_NONBLOCK this open waits for a writer forever.
+            assert!(matches!(
+                open_checked(&fifo),
+                Err(OpenFailure::Refused(SkipReason::Special("FIFO")))
+            ));
+        }
+        assert!(matches!(
+            open_checked(&dir.path().join("none")),
+            Err(OpenFailure::Missing)
+        ));
+        match open_checked(&file.join("child")) {
+            Err(OpenFailure::Io(err)) => assert_eq!(err.kind(), io::ErrorKind::NotADirectory),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -136,6 +136,14 @@ pub enum LineFault {
         event: &'static str,
         error: Arc<serde_json::Error>,
     },
+    /// A valid envelope, written under an older version of its event, that
+    /// cannot be read into the current type: this binary lacks the version,
+    /// or the line is not a valid line of it.
+    #[error("cannot be read as the current {event}: {error}")]
+    Upcast {
+        event: &'static str,
+        error: Arc<crate::upcast::UpcastError>,
+    },
     /// A valid envelope, but the line breaks its event's JSON Schema (the
     /// schema the run's catalog gives for the version that wrote it).
     #[error("breaks the schema of {event} v{version} at `{path}`: {message}")]
@@ -158,4 +166,33 @@ pub enum LineFault {
     /// The line was written by another process than its directory's.
     #[error("pid {found} is not the pid of its directory, {expected}")]
     WrongPid { found: u32, expected: u32 },
+    /// A line without `seq` in a process with a `catalog.json`: every
+    /// binary that writes a catalog writes `seq` on every line, so the
+    /// line was damaged, and it cannot take its place in emit order.
+    #[error("no `seq`, which every line of a process with a catalog.json has")]
+    NoSeq,
+}
+
+impl LineFault {
+    /// The fault of a failed typed read through the upcast chain: a bad
+    /// line of the current version is [`LineFault::Typed`], as before
+    /// versions existed; anything else is [`LineFault::Upcast`].
+    pub(crate) fn from_upcast(
+        event: &'static str,
+        current: u32,
+        error: crate::upcast::UpcastError,
+    ) -> LineFault {
+        match error {
+            crate::upcast::UpcastError::Json {
+                version, source, ..
+            } if version == current => LineFault::Typed {
+                event,
+                error: Arc::new(source),
+            },
+            other => LineFault::Upcast {
+                event,
+                error: Arc::new(other),
+            },
+        }
+    }
 }

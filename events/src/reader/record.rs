@@ -31,6 +31,9 @@ use crate::{DomainEvent, ENVELOPE_FIELDS, Envelope, EventRecord};
 #[derive(Debug, Clone)]
 pub struct RawRecord {
     event: Arc<str>,
+    /// The schema version the run's catalog gives for the line's file;
+    /// `None` when unknown (read as the current version).
+    version: Option<u32>,
     envelope: Envelope,
     line: String,
     position: Position,
@@ -60,6 +63,7 @@ impl RawRecord {
         match serde_json::from_str::<Envelope>(&line) {
             Ok(envelope) => Ok(RawRecord {
                 event: Arc::from(event),
+                version: None,
                 envelope,
                 line,
                 position,
@@ -74,10 +78,12 @@ impl RawRecord {
     pub(crate) fn shared(
         line: String,
         event: &Arc<str>,
+        version: u32,
         envelope: Envelope,
         position: Position,
     ) -> RawRecord {
         RawRecord {
+            version: Some(version),
             event: Arc::clone(event),
             envelope,
             line,
@@ -169,12 +175,10 @@ impl RawRecord {
     /// ```
     pub fn parse<E: DomainEvent>(&self) -> Result<EventRecord<E>, Problem> {
         let fault = if self.is::<E>() {
-            match serde_json::from_str::<EventRecord<E>>(&self.line) {
+            let version = self.version.unwrap_or(E::VERSION);
+            match crate::upcast::parse_record_at::<E>(&self.line, version) {
                 Ok(record) => return Ok(record),
-                Err(err) => LineFault::Typed {
-                    event: E::NAME,
-                    error: Arc::new(err),
-                },
+                Err(err) => LineFault::from_upcast(E::NAME, E::VERSION, err),
             }
         } else {
             LineFault::OtherEvent {
@@ -186,6 +190,13 @@ impl RawRecord {
             position: self.position.clone(),
             reason: fault,
         })
+    }
+
+    /// The schema version its process's catalog gives for its file: the
+    /// version that wrote it. `None` for a record made with
+    /// [`RawRecord::from_line`].
+    pub fn version(&self) -> Option<u32> {
+        self.version
     }
 
     /// The payload (every key but the envelope's) as one raw JSON object,

@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use super::bounded::DEFAULT_LINE_LIMIT;
-use super::open::{OpenFailure, SkipReason, read_small, refuse};
+use super::open::{OpenFailure, SkipReason, open_regular, read_small, refuse};
 use super::position::Place;
 use super::problem::Problem;
 use super::segments::parse_segment;
+use super::snapshot::{Frozen, FrozenReader, Listed, freeze};
 use crate::model::run_catalog::{CATALOG_FILE, RunCatalog};
 use crate::run_dir::{MANIFEST_FILE, RunDirError, RunManifest, validate_id};
 
@@ -54,6 +55,7 @@ pub enum Mode {
 pub struct ReadOptions {
     mode: Mode,
     line_limit: usize,
+    snapshot: bool,
 }
 
 impl Default for ReadOptions {
@@ -61,6 +63,7 @@ impl Default for ReadOptions {
         ReadOptions {
             mode: Mode::Lenient,
             line_limit: DEFAULT_LINE_LIMIT,
+            snapshot: false,
         }
     }
 }
@@ -107,6 +110,34 @@ impl ReadOptions {
     pub fn line_limit(mut self, bytes: usize) -> Self {
         self.line_limit = bytes;
         self
+    }
+
+    /// Reads a run that may still be written as one consistent snapshot:
+    /// every segment is opened when the run is opened and read up to its
+    /// last complete line at that moment, however often it is read again;
+    /// later appends, rotations and retention change nothing read. Each
+    /// event file's active file is opened first and its segments found
+    /// after, by number, so a rotation during the open loses nothing (one
+    /// between the listing and the open is reported as a
+    /// [`Notice::Rotated`]); a segment removed before it was opened is a
+    /// [`Problem`], and a partial last line is a torn tail, as always.
+    ///
+    /// It holds each event file's active file open for the life of the
+    /// [`Run`]; rotated segments are reopened by path and checked by inode.
+    ///
+    /// ```
+    /// # use basis_events::reader::ReadOptions;
+    /// assert!(ReadOptions::new().snapshot().is_snapshot());
+    /// assert!(!ReadOptions::new().is_snapshot());
+    /// ```
+    pub fn snapshot(mut self) -> Self {
+        self.snapshot = true;
+        self
+    }
+
+    /// Whether [`ReadOptions::snapshot`] is set.
+    pub fn is_snapshot(&self) -> bool {
+        self.snapshot
     }
 
     /// The mode.
@@ -184,6 +215,15 @@ pub enum Notice {
     /// its files are read with the running binary's catalog.
     #[error("{}: no catalog.json; read with this binary's catalog", dir.display())]
     CatalogFallback { dir: PathBuf },
+    /// A snapshot ([`ReadOptions::snapshot`]) found the active file rotated
+    /// between listing and opening: its lines are read from `rotated_to`,
+    /// with the segments that followed it up to the active file opened.
+    #[error(
+        "{}: rotated to {} while the run was being opened; read from there",
+        path.display(),
+        rotated_to.display()
+    )]
+    Rotated { path: PathBuf, rotated_to: PathBuf },
 }
 
 /// An open run: one correlation id and the processes read from it.
@@ -249,6 +289,7 @@ pub struct Process {
 pub struct EventFile {
     file: String,
     event: Arc<str>,
+    version: u32,
     segments: Vec<Segment>,
 }
 
@@ -267,6 +308,8 @@ pub struct EventFile {
 #[derive(Debug)]
 pub struct Segment {
     place: Arc<Place>,
+    /// The open file, in a snapshot.
+    frozen: Option<Frozen>,
 }
 
 impl Run {
@@ -617,6 +660,12 @@ impl EventFile {
         &self.segments
     }
 
+    /// The schema version its lines were written under, from the process's
+    /// catalog (or its manifest's `schema_versions`, for a run without one).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
     pub(crate) fn shared_event(&self) -> &Arc<str> {
         &self.event
     }
@@ -658,7 +707,68 @@ impl Segment {
     pub(crate) fn place(&self) -> &Arc<Place> {
         &self.place
     }
+
+    /// Whether the segment is held open by a snapshot.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// Opens the segment for reading: its snapshot when the run was opened
+    /// as one, otherwise the file at its path, only if it is a regular file.
+    ///
+    /// # Errors
+    ///
+    /// The [`Problem`] that says why it cannot be read.
+    ///
+    /// ```
+    /// # use std::io::Read;
+    /// # use basis_events::reader::Run;
+    /// # let root = tempfile::tempdir()?;
+    /// # let events = root.path().join("abc123/7/events");
+    /// # std::fs::create_dir_all(&events)?;
+    /// std::fs::write(events.join("positions.jsonl"), "{}\n")?;
+    /// let run = Run::open(&root.path().join("abc123"))?;
+    /// let mut text = String::new();
+    /// run.processes()[0].files()[0].segments()[0].open()?.read_to_string(&mut text)?;
+    /// assert_eq!(text, "{}\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(&self) -> Result<SegmentReader, Problem> {
+        if let Some(frozen) = &self.frozen {
+            return Ok(SegmentReader(Source::Frozen(frozen.reader(self.path())?)));
+        }
+        open_regular(self.path())
+            .map(|file| SegmentReader(Source::File(file)))
+            .map_err(|failure| {
+                failure.into_problem(
+                    self.path(),
+                    "the segment disappeared after the run was opened (rotated or removed)",
+                )
+            })
+    }
 }
+
+/// The bytes of one segment, from [`Segment::open`].
+#[derive(Debug)]
+pub struct SegmentReader(Source);
+
+#[derive(Debug)]
+enum Source {
+    File(fs::File),
+    Frozen(FrozenReader),
+}
+
+impl io::Read for SegmentReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.0 {
+            Source::File(file) => file.read(buf),
+            Source::Frozen(frozen) => frozen.read(buf),
+        }
+    }
+}
+
+/// A directory entry with a UTF-8 name: path, name, type and inode.
+type Entry = (PathBuf, String, fs::FileType, u64);
 
 /// The state of one open: what it found so far.
 struct Opener {
@@ -677,7 +787,7 @@ impl Opener {
     /// other entry is reported.
     fn processes(&mut self, dir: &Path) -> Result<Vec<Process>, OpenError> {
         let mut processes = Vec::new();
-        for (path, name, file_type) in self.entries(dir)? {
+        for (path, name, file_type, _) in self.entries(dir)? {
             if let Some(reason) = refuse(file_type).filter(|_| !file_type.is_dir()) {
                 self.skip(path, reason);
             } else if !file_type.is_dir() {
@@ -702,7 +812,7 @@ impl Opener {
     }
 
     /// The entries of `dir` with UTF-8 names, sorted; the others are reported.
-    fn entries(&mut self, dir: &Path) -> Result<Vec<(PathBuf, String, fs::FileType)>, OpenError> {
+    fn entries(&mut self, dir: &Path) -> Result<Vec<Entry>, OpenError> {
         let io_err = |source| OpenError::Io {
             path: dir.to_owned(),
             source,
@@ -715,8 +825,9 @@ impl Opener {
                 path: path.clone(),
                 source,
             })?;
+            let inode = std::os::unix::fs::DirEntryExt::ino(&entry);
             match entry.file_name().into_string() {
-                Ok(name) => entries.push((path, name, file_type)),
+                Ok(name) => entries.push((path, name, file_type, inode)),
                 Err(_) => self.skip(path, SkipReason::NotUtf8Name),
             }
         }
@@ -735,7 +846,7 @@ impl Opener {
     fn process(&mut self, pid: u32, dir: PathBuf) -> Result<Process, OpenError> {
         // Links and special files anywhere in the process directory are
         // reported; the manifest, catalog and events/ are checked below.
-        for (path, name, file_type) in self.entries(&dir)? {
+        for (path, name, file_type, _) in self.entries(&dir)? {
             if [MANIFEST_FILE, CATALOG_FILE, EVENTS_DIR].contains(&name.as_str()) {
                 continue;
             }
@@ -744,7 +855,10 @@ impl Opener {
             }
         }
         let manifest = self.manifest(pid, &dir);
-        let (catalog, catalog_from_run) = self.catalog(&dir)?;
+        let (mut catalog, catalog_from_run) = self.catalog(&dir)?;
+        if !catalog_from_run && let Some(manifest) = &manifest {
+            catalog = with_manifest_versions(catalog, manifest);
+        }
         let files = self.event_files(pid, &dir.join(EVENTS_DIR), &catalog)?;
         Ok(Process {
             pid,
@@ -826,14 +940,18 @@ impl Opener {
                 });
             }
         }
-        let mut by_file: BTreeMap<String, Vec<(Option<u64>, PathBuf)>> = BTreeMap::new();
-        for (path, name, file_type) in self.entries(events)? {
+        let mut by_file: BTreeMap<String, Vec<Listed>> = BTreeMap::new();
+        for (path, name, file_type, inode) in self.entries(events)? {
             if let Some(reason) = refuse(file_type) {
                 self.skip(path, reason);
                 continue;
             }
             let (file, number) = parse_segment(&name);
-            by_file.entry(file).or_default().push((number, path));
+            by_file.entry(file).or_default().push(Listed {
+                number,
+                path,
+                inode,
+            });
         }
         let mut files = Vec::new();
         for (file, mut segments) in by_file {
@@ -844,25 +962,73 @@ impl Opener {
                 });
                 continue;
             };
-            segments.sort_by_key(|(number, _)| (number.is_none(), *number));
+            segments.sort_by_key(|listed| (listed.number.is_none(), listed.number));
+            let held: Vec<(Option<u64>, PathBuf, Option<Frozen>)> = if self.options.snapshot {
+                freeze(
+                    events,
+                    &file,
+                    segments,
+                    &mut self.problems,
+                    &mut self.notices,
+                )
+                .into_iter()
+                .map(|held| (held.number, held.path, Some(held.frozen)))
+                .collect()
+            } else {
+                segments
+                    .into_iter()
+                    .map(|listed| (listed.number, listed.path, None))
+                    .collect()
+            };
             files.push(EventFile {
                 file: file.clone(),
                 event: Arc::from(event.name.as_str()),
-                segments: segments
+                version: event.version,
+                segments: held
                     .into_iter()
-                    .map(|(segment, path)| Segment {
+                    .map(|(segment, path, frozen)| Segment {
                         place: Arc::new(Place {
                             path,
                             file: file.clone(),
                             pid,
                             segment,
                         }),
+                        frozen,
                     })
                     .collect(),
             });
         }
         Ok(files)
     }
+}
+
+/// The binary's catalog, for a run written before catalogs existed, with
+/// each event at the version its manifest's `schema_versions` names and that
+/// version's schema, so its lines are checked and upcast as written.
+fn with_manifest_versions(catalog: Arc<RunCatalog>, manifest: &RunManifest) -> Arc<RunCatalog> {
+    let differs = catalog.events.iter().any(|event| {
+        manifest
+            .schema_versions
+            .get(&event.name)
+            .is_some_and(|version| *version != event.version)
+    });
+    if !differs {
+        return catalog;
+    }
+    let mut catalog = RunCatalog::clone(&catalog);
+    for event in &mut catalog.events {
+        if let Some(&version) = manifest.schema_versions.get(&event.name)
+            && version != event.version
+        {
+            event.version = version;
+            if let Some(schema) =
+                crate::event_named(&event.name).and_then(|info| info.schema_at(version))
+            {
+                event.schema = schema;
+            }
+        }
+    }
+    Arc::new(catalog)
 }
 
 fn name_of(path: &Path) -> Option<String> {

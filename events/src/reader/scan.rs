@@ -7,10 +7,11 @@ use std::ops::ControlFlow;
 use memchr::memmem::Finder;
 
 use super::bounded::{BoundedLines, Next};
-use super::open::{OpenFailure, open_regular};
+use super::file_stream::{LineOwner, check};
 use super::position::{Place, Position};
 use super::problem::Problem;
-use super::run::{Mode, Run};
+use super::record::RawRecord;
+use super::run::{EventFile, Mode, Run};
 
 /// One line handed over by [`Run::scan`]: bytes borrowed from the read
 /// buffer, nothing parsed or allocated.
@@ -32,7 +33,8 @@ use super::run::{Mode, Run};
 #[derive(Debug, Clone, Copy)]
 pub struct ScanLine<'a> {
     bytes: &'a [u8],
-    event: &'a str,
+    file: &'a EventFile,
+    owner: LineOwner<'a>,
     place: &'a std::sync::Arc<Place>,
     line: u64,
 }
@@ -73,7 +75,33 @@ impl<'a> ScanLine<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn event(&self) -> &'a str {
-        self.event
+        self.file.event()
+    }
+
+    /// The line as a record of its run, by the reader's one rule for a line
+    /// (the rule [`Run::records`] applies): UTF-8, a JSON object with a valid
+    /// envelope, the run's correlation id, its directory's pid, and a `seq`
+    /// in a process with a catalog.
+    ///
+    /// # Errors
+    ///
+    /// [`Problem::BadLine`] at the line's position, saying what is wrong.
+    ///
+    /// ```
+    /// # use basis_events::reader::Run;
+    /// # let root = tempfile::tempdir()?;
+    /// # let events = root.path().join("abc123/7/events");
+    /// # std::fs::create_dir_all(&events)?;
+    /// std::fs::write(events.join("positions.jsonl"), "{\"pid\":7}\n")?;
+    /// Run::open(&root.path().join("abc123"))?.scan(None, None, |line| {
+    ///     let problem = line.unwrap().record().unwrap_err();
+    ///     assert!(problem.to_string().contains("positions.jsonl:1"), "{problem}");
+    ///     std::ops::ControlFlow::Continue(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record(&self) -> Result<RawRecord, Problem> {
+        check(self.file, self.owner, self.bytes, self.position())
     }
 
     /// Where the line is (a shared pointer and a number: no allocation).
@@ -154,25 +182,20 @@ impl Run {
         }
         let limit = self.options().limit();
         for process in self.processes() {
+            let owner = LineOwner {
+                pid: process.pid(),
+                correlation_id: self.correlation_id(),
+                sequenced: process.catalog_from_run(),
+            };
             for file in process
                 .files()
                 .iter()
                 .filter(|f| event.is_none_or(|e| f.event() == e))
             {
                 for segment in file.segments() {
-                    let opened = match open_regular(segment.path()) {
+                    let opened = match segment.open() {
                         Ok(opened) => opened,
-                        Err(failure) => {
-                            let problem = match failure {
-                                OpenFailure::Refused(reason) => Problem::Skipped {
-                                    path: segment.path().to_owned(),
-                                    reason,
-                                },
-                                OpenFailure::Missing => {
-                                    Problem::io(segment.path(), std::io::ErrorKind::NotFound.into())
-                                }
-                                OpenFailure::Io(err) => Problem::io(segment.path(), err),
-                            };
+                        Err(problem) => {
                             if report(problem, &mut visit)? {
                                 return Ok(());
                             }
@@ -191,7 +214,8 @@ impl Run {
                                 complete: true,
                             })) => Ok(ScanLine {
                                 bytes,
-                                event: file.event(),
+                                file,
+                                owner,
                                 place,
                                 line: number,
                             }),

@@ -104,6 +104,15 @@ fn split_ext(name: &str) -> (&str, &str) {
 mod tests {
     use super::*;
 
+    /// A leading dot starts no extension (mutants: `dot > 0` as `true` or
+    /// `>=`).
+    #[test]
+    fn a_name_splits_at_its_last_dot_but_not_a_leading_one() {
+        assert_eq!(split_ext("positions.jsonl"), ("positions", ".jsonl"));
+        assert_eq!(split_ext(".jsonl"), (".jsonl", ""));
+        assert_eq!(split_ext("positions"), ("positions", ""));
+    }
+
     #[test]
     fn segment_names_round_trip() {
         assert_eq!(segment_name("positions.jsonl", 3), "positions.3.jsonl");
