@@ -15,133 +15,23 @@
 //! BASIS_BENCH_BYTES=1073741824 cargo bench -p basis-log --bench failures
 //! ```
 //!
-//! The file is generated once into `target/bench-data/` (1% of the operations
-//! failed) and reused. `BASIS_BENCH_BYTES` sets its size (64 MiB by default,
+//! The run is generated once into `target/bench-data/` through the logger
+//! (1% of the operations failed; see `data/mod.rs`) and reused. `BASIS_BENCH_BYTES` sets its size (64 MiB by default,
 //! so a local run is quick); `BASIS_BENCH_SAMPLES` the samples per command
 //! (3 by default). After divan's table, the medians and the ratios are printed
 //! (issue 15's targets: within 1.5x of `rg -c`, at least 50x faster than jq).
 
+mod data;
+
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use basis_events::catalog::{
-    ExpectedDelta, OperationExecutionEvent, OperationStatus, OperationType,
-};
-use basis_events::time::{EngineTime, RealUtcTime};
-use basis_events::{DomainEvent, Envelope};
-use indexmap::IndexMap;
+use data::{TRACED, available, run_dir, samples};
 
 static TIMES: Mutex<BTreeMap<&'static str, Vec<Duration>>> = Mutex::new(BTreeMap::new());
-
-fn bytes_wanted() -> u64 {
-    std::env::var("BASIS_BENCH_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64 << 20)
-}
-
-fn samples() -> u32 {
-    std::env::var("BASIS_BENCH_SAMPLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-}
-
-/// `target/bench-data/{bytes}/logs/benchrun/1/`, with its operation file.
-fn run_dir() -> PathBuf {
-    let bytes = bytes_wanted();
-    let dir = target_dir()
-        .join("bench-data")
-        .join(bytes.to_string())
-        .join("logs/benchrun/1");
-    let file = dir.join("events/operation_executions.jsonl");
-    if std::fs::metadata(&file).is_ok_and(|m| m.len() >= bytes) {
-        return dir;
-    }
-    std::fs::create_dir_all(dir.join("events")).expect("bench data directory");
-    eprintln!("generating {} ({} bytes)...", file.display(), bytes);
-    let out = std::fs::File::create(&file).expect("bench data file");
-    let mut out = BufWriter::with_capacity(1 << 20, out);
-    let start = EngineTime::parse("2025-01-15T10:30:00").expect("valid time");
-    let mut written = 0u64;
-    let mut n = 0u64;
-    while written < bytes {
-        n += 1;
-        let failed = n % 100 == 37;
-        let amount = 1000.0 + (n % 977) as f64;
-        let op = if n.is_multiple_of(2) {
-            OperationType::Supply
-        } else {
-            OperationType::Borrow
-        };
-        let event = OperationExecutionEvent {
-            operation_id: format!("{}_{n:07}", op.as_str()),
-            operation_type: op,
-            venue: "aave_v3".to_owned(),
-            source_token: "USDT".to_owned(),
-            target_token: "aUSDT".to_owned(),
-            status: if failed {
-                OperationStatus::Failed
-            } else {
-                OperationStatus::Confirmed
-            },
-            expected_deltas: vec![ExpectedDelta {
-                position_key: "aave:aToken:aUSDT".to_owned(),
-                delta_amount: amount,
-                token: "aUSDT".to_owned(),
-                venue: "aave_v3".to_owned(),
-                operation_type: op,
-            }],
-            actual_deltas: if failed {
-                IndexMap::new()
-            } else {
-                IndexMap::from([
-                    ("aave:aToken:aUSDT".to_owned(), amount),
-                    ("wallet:BaseToken:USDT".to_owned(), -amount),
-                ])
-            },
-            fee_amount: 0.25,
-            fee_currency: "USDT".to_owned(),
-            execution_duration_ms: 100.0 + (n % 300) as f64,
-            simulated: true,
-            error_code: failed.then_some(basis_events::codes::EXEC_001),
-            error_message: failed.then(|| "Order execution failed".to_owned()),
-        };
-        let time = EngineTime::from_utc(start.as_utc() + chrono::Duration::seconds(n as i64));
-        let record = event.stamp(Envelope {
-            timestamp: time,
-            real_utc_time: RealUtcTime::from_utc(time.as_utc()),
-            correlation_id: "benchrun".to_owned(),
-            pid: 1,
-            seq: Some(n + 1),
-        });
-        let mut line = serde_json::to_vec(&record).expect("serializable");
-        line.push(b'\n');
-        out.write_all(&line).expect("bench data write");
-        written += line.len() as u64;
-    }
-    out.flush().expect("bench data flush");
-    dir
-}
-
-fn available(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
 
 fn time(name: &'static str, mut command: Command) {
     // Output goes to a pipe that is read to the end, never to /dev/null: GNU
@@ -170,9 +60,6 @@ fn time(name: &'static str, mut command: Command) {
 fn events_file() -> PathBuf {
     run_dir().join("events/operation_executions.jsonl")
 }
-
-/// The operation `trace` looks for: one of the failed ones (n = 37).
-const TRACED: &str = "borrow_0000037";
 
 /// `basis-log ARGS RUN_DIR`.
 fn ours(args: &[&str]) -> Command {

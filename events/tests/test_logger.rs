@@ -241,6 +241,38 @@ fn test_the_flush_interval_is_enforced_while_idle() {
     assert_eq!(lines(&path).len(), 1);
 }
 
+/// The timer writes a lone event within the flush interval, and not long
+/// before: queued, a line waits at most half the interval in the queue and
+/// its batch at most half in memory, so with a 1 s interval it is written
+/// after at least half a second (the batch's age limit) and by 1 s; the
+/// bounds leave half a second for a loaded machine on either side. Mutants
+/// seen to fail: `Writer::batch_age_limit` as `Default::default()` (written
+/// at once) and its `/ 2` as `* 2` (written after 2 s)
+/// (`events/src/runtime/logger/worker.rs`).
+#[test]
+fn test_the_timer_writes_a_batch_within_the_interval_and_not_long_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let logger = DomainEventLogger::builder(dir.path(), "abc123", 1)
+        .config(LoggerConfig::default().flush_interval(Duration::from_secs(1)))
+        .build()
+        .unwrap();
+    let path = dir.path().join("events/tight_loop.jsonl");
+    let written = || fs::metadata(&path).is_ok_and(|m| m.len() > 0);
+    let emitted = Instant::now();
+    logger.emit(tight_loop("timer".to_owned(), 0)).unwrap();
+    thread::sleep(Duration::from_millis(250));
+    assert!(!written(), "written {:?} after emit", emitted.elapsed());
+    assert!(
+        within(
+            Duration::from_millis(1500).saturating_sub(emitted.elapsed()),
+            written
+        ),
+        "not written {:?} after emit",
+        emitted.elapsed()
+    );
+    assert_eq!(lines(&path).len(), 1);
+}
+
 /// With no timer for an hour and a queue of one (every push wakes the
 /// writer), a batch of 10 is written when it is full. See also
 /// `test_batch_trigger.rs`, alone in its binary.

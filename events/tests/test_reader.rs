@@ -1,5 +1,11 @@
 //! The run reader: order across files, processes and threads; lines without
 //! `seq`; strict and lenient; every kind of problem; hostile entries.
+//!
+//! Part of the test set of the `cargo mutants` reader run
+//! (`reliability/MUTANTS.md`). Mutants it failed on there, for instance:
+//! `skip_long_line`'s `len += nl` as `-=` (`events/src/reader/bounded.rs`,
+//! by the 64 MiB line test), and `check`'s correlation-id test `!=` as `==`
+//! (`events/src/reader/file_stream.rs`, by the gap test and four others).
 
 use std::ffi::OsStr;
 use std::fs;
@@ -882,4 +888,68 @@ proptest! {
             }
         }
     }
+}
+
+/// A line that lost its `seq` in a process with a catalog is a bad line,
+/// for `records` and `ScanLine::record` alike, and takes no place in the
+/// merge (ordered by time against lines ordered by seq, such a line could
+/// make a line of an untouched file a repeat: the reader fuzz found it);
+/// without a catalog, the run was written before `seq` and the line is
+/// read. Mutant seen to fail:
+/// `check`'s `sequenced && envelope.seq.is_none()` as `false`
+/// (`events/src/reader/file_stream.rs`).
+#[test]
+fn test_a_line_without_seq_in_a_process_with_a_catalog_is_a_bad_line() {
+    let root = tempfile::tempdir().unwrap();
+    let events = events_dir(root.path(), 7);
+    // The second health line lost its seq.
+    write(
+        &events,
+        "health_status.jsonl",
+        &[health(7, Some(1), T0), health(7, None, T2)],
+    );
+    write(
+        &events,
+        "positions.jsonl",
+        &[position(7, Some(2), T1), position(7, Some(3), T1)],
+    );
+    fs::write(
+        root.path().join(CID).join("7/catalog.json"),
+        serde_json::to_vec(&RunCatalog::of_this_binary().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let run = open(root.path());
+    let (records, problems) = read(&run);
+    assert_eq!(records, [(7, Some(1)), (7, Some(2)), (7, Some(3))]);
+    assert!(
+        matches!(
+            problems.as_slice(),
+            [Problem::BadLine { position, reason: LineFault::NoSeq }]
+                if position.line() == 2 && position.file() == "health_status.jsonl"
+        ),
+        "{problems:?}"
+    );
+    assert!(
+        problems[0].to_string().contains("no `seq`"),
+        "{}",
+        problems[0]
+    );
+    let mut scanned = Vec::new();
+    run.scan(None, None, |line| {
+        scanned.push(line.unwrap().record().map(|r| r.envelope().seq));
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(scanned.iter().filter(|r| r.is_ok()).count(), 3);
+    assert!(scanned.iter().any(|r| matches!(
+        r,
+        Err(Problem::BadLine {
+            reason: LineFault::NoSeq,
+            ..
+        })
+    )));
+
+    fs::remove_file(root.path().join(CID).join("7/catalog.json")).unwrap();
+    let (records, _) = read(&open(root.path()));
+    assert_eq!(records.len(), 4);
 }

@@ -4,6 +4,12 @@
 //!
 //! One test per binary, run one after the other, so no other test's
 //! allocations move the peak this file measures.
+//!
+//! Mutants seen to fail: `ReadOptions::line_limit` ignoring its argument
+//! (`events/src/reader/run.rs`: the 64 MiB line then fills a 16 MiB buffer,
+//! "grew the peak by 17 MiB"); `Records::next` holding the stream's problems
+//! back to yield them after the records (`events/src/reader/records.rs`: "a
+//! flood of bad lines grew the peak by 211 MiB").
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use basis_events::catalog::TightLoopExecutionEvent;
+use basis_events::model::run_catalog::RunCatalog;
 use basis_events::run_dir::{
     ExecutionMode, LOG_DIR_ENV, LogDirectoryManager, RetentionOptions, RunDirError, RunOptions,
     RunStatus, SkipReason,
@@ -136,6 +137,64 @@ fn test_processes_of_one_run_never_share_a_directory() {
     assert!(matches!(err, RunDirError::AlreadyExists(_)), "{err}");
 }
 
+/// A link or a file planted where a run directory goes is refused by name,
+/// never followed or written through, and left as it was. Mutants seen to
+/// fail: `create_run_logs`'s link guard as `false` (the run written
+/// through the link) and, before the two cases had their own errors, its
+/// `||` as `&&` (a file taken for a directory).
+#[test]
+fn test_a_link_or_a_file_where_the_run_directory_goes_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let manager = LogDirectoryManager::with_root(root.path().join("logs"));
+    fs::create_dir_all(root.path().join("logs")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), root.path().join("logs/linked")).unwrap();
+    let err = manager
+        .create_run_logs(options().correlation_id("linked"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, RunDirError::Symlink(path) if path.ends_with("logs/linked")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert_eq!(fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+
+    fs::write(root.path().join("logs/plain"), "not a directory").unwrap();
+    let err = manager
+        .create_run_logs(options().correlation_id("plain"))
+        .unwrap_err();
+    assert!(
+        matches!(&err, RunDirError::NotADirectory(path) if path.ends_with("logs/plain")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not a directory"), "{err}");
+    assert_eq!(
+        fs::read_to_string(root.path().join("logs/plain")).unwrap(),
+        "not a directory"
+    );
+}
+
+/// Retention over a root that does not exist yet has nothing to do; over a
+/// root it cannot list it fails, naming the root, instead of reporting
+/// nothing removed. Mutants seen to fail: `apply_retention`'s `NotFound`
+/// guard as `true`, as `false`, and its `==` as `!=`.
+#[test]
+fn test_retention_over_a_missing_root_does_nothing_and_over_a_file_fails() {
+    let root = tempfile::tempdir().unwrap();
+    let missing = LogDirectoryManager::with_root(root.path().join("not_yet"));
+    let report = missing.apply_retention(&RetentionOptions::new()).unwrap();
+    assert!(report.removed.is_empty() && report.kept.is_empty() && report.skipped.is_empty());
+
+    fs::write(root.path().join("a_file"), "").unwrap();
+    let file = LogDirectoryManager::with_root(root.path().join("a_file"));
+    let err = file.apply_retention(&RetentionOptions::new()).unwrap_err();
+    assert!(
+        matches!(&err, RunDirError::Io { path, .. } if path.ends_with("a_file")),
+        "{err}"
+    );
+    assert!(err.to_string().contains("list the log root"), "{err}");
+}
+
 #[test]
 fn test_finish_records_end_time_status_and_counts() {
     let root = tempfile::tempdir().unwrap();
@@ -231,6 +290,112 @@ fn set_mtimes(dir: &Path, time: SystemTime) {
                 .unwrap();
         }
     }
+}
+
+/// Age is judged as of the retention's `now`, and each mode's period can
+/// be overridden. Mutants seen to fail: `RetentionOptions::now` and
+/// `RetentionOptions::live_retention` replaced by `Default::default()` (the
+/// setting ignored).
+#[test]
+fn test_retention_judges_age_as_of_its_now_with_the_periods_it_is_given() {
+    let parent = tempfile::tempdir().unwrap();
+    let manager = LogDirectoryManager::with_root(parent.path().join("logs"));
+    old_run(&manager, "backtest", ExecutionMode::Backtest, 2 * DAY);
+    old_run(&manager, "live", ExecutionMode::Live, 10 * DAY);
+    let removed = |options: RetentionOptions| {
+        let report = manager.apply_retention(&options.dry_run(true)).unwrap();
+        let mut ids: Vec<String> = report
+            .removed
+            .into_iter()
+            .map(|run| run.correlation_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert!(removed(RetentionOptions::new()).is_empty());
+    // Six days on, the backtest is eight days old.
+    let later = SystemTime::now() + 6 * DAY;
+    assert_eq!(removed(RetentionOptions::new().now(later)), ["backtest"]);
+    assert_eq!(
+        removed(RetentionOptions::new().live_retention(5 * DAY)),
+        ["live"]
+    );
+    assert_eq!(
+        removed(RetentionOptions::new().backtest_retention(DAY)),
+        ["backtest"]
+    );
+}
+
+/// The sizes of every file under `dir`.
+fn bytes_under(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                bytes_under(&entry.path())
+            } else {
+                entry.metadata().unwrap().len()
+            }
+        })
+        .sum()
+}
+
+/// A run is active, and never removed, while its `RunLogs` lives or while
+/// its manifest says running and its process is alive; it carries its mode
+/// and the binary's catalog; retention reports its size. Mutants seen to
+/// fail (`events/src/runtime/run_dir.rs`): `Drop for RunLogs` as `()`,
+/// `process_alive` as `true` and as `false`, `RunLogs::execution_mode` as
+/// `Default::default()`, `write_catalog` as `Ok(())`, `last_write`'s
+/// `bytes +=` as `*=`.
+#[test]
+fn test_a_run_is_active_while_held_or_its_process_lives_and_carries_its_catalog() {
+    let parent = tempfile::tempdir().unwrap();
+    let manager = LogDirectoryManager::with_root(parent.path().join("logs"));
+    // No process has this pid; this test's process is alive.
+    let dead = manager
+        .create_run_logs(
+            options()
+                .correlation_id("dead")
+                .pid(u32::MAX - 1)
+                .execution_mode(ExecutionMode::Live),
+        )
+        .unwrap();
+    let alive = manager
+        .create_run_logs(options().correlation_id("alive"))
+        .unwrap();
+    assert_eq!(dead.execution_mode(), ExecutionMode::Live);
+    assert_eq!(alive.execution_mode(), ExecutionMode::Backtest);
+    let catalog: RunCatalog =
+        serde_json::from_slice(&fs::read(dead.dir().join("catalog.json")).unwrap()).unwrap();
+    assert_eq!(catalog, RunCatalog::of_this_binary().unwrap());
+
+    let a_year_on = RetentionOptions::new()
+        .now(SystemTime::now() + 365 * DAY)
+        .dry_run(true);
+    let outcome = |report: &basis_events::run_dir::RetentionReport, id: &str| {
+        if report.removed.iter().any(|r| r.correlation_id == id) {
+            "removed"
+        } else if report
+            .skipped
+            .iter()
+            .any(|s| s.path.ends_with(id) && s.reason == SkipReason::Active)
+        {
+            "active"
+        } else {
+            "other"
+        }
+    };
+    let report = manager.apply_retention(&a_year_on).unwrap();
+    assert_eq!(outcome(&report, "dead"), "active");
+    assert_eq!(outcome(&report, "alive"), "active");
+    drop((dead, alive));
+    let report = manager.apply_retention(&a_year_on).unwrap();
+    assert_eq!(outcome(&report, "dead"), "removed");
+    assert_eq!(outcome(&report, "alive"), "active");
+    let removed = &report.removed[0];
+    assert_eq!(removed.bytes, bytes_under(&removed.path));
+    assert!(removed.bytes > 0);
 }
 
 #[test]

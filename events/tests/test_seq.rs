@@ -270,7 +270,9 @@ fn a_second_logger_on_the_same_directory_continues_the_numbering() {
 ///
 /// Meant for: `writes_immediately` ignoring the configured types (applied
 /// against `crash_bound.rs::an_error_emitted_before_a_sigkill_…`, which
-/// failed).
+/// failed); `Queue::with_next_seq`'s `+= 1` as `-=` or `*=`
+/// (`events/src/runtime/logger/queue.rs`, missed by cargo mutants before
+/// the second and third errors were added).
 #[test]
 fn system_errors_are_written_before_emit_returns() {
     let dir = tempfile::tempdir().unwrap();
@@ -284,8 +286,13 @@ fn system_errors_are_written_before_emit_returns() {
     let events = logger.events_dir().to_owned();
     assert_eq!(seqs(&events, SystemErrorEvent::FILE), [3]);
     assert_eq!(seqs(&events, PositionSnapshot::FILE), Vec::<u64>::new());
+    // Queued and immediate events share one numbering, in emit order.
+    logger.emit(position()).unwrap();
+    logger.emit(SystemErrorEvent::example().unwrap()).unwrap();
+    logger.emit(SystemErrorEvent::example().unwrap()).unwrap();
+    assert_eq!(seqs(&events, SystemErrorEvent::FILE), [3, 5, 6]);
     logger.shutdown().unwrap();
-    assert_eq!(seqs(&events, PositionSnapshot::FILE), [1, 2]);
+    assert_eq!(seqs(&events, PositionSnapshot::FILE), [1, 2, 4]);
 }
 
 /// The choice is per event type: errors can be buffered, snapshots written

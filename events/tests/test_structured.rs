@@ -5,7 +5,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use basis_events::structured::{ComponentLogs, Fields, StructuredLayer};
-use basis_events::{Component, EngineClock, EngineTime, ErrorKind, LogError, StructuredLogger};
+use basis_events::{
+    Component, Durability, EngineClock, EngineTime, ErrorKind, LogError, LoggerConfig,
+    StructuredLogger,
+};
 use basis_registry::codes;
 use serde_json::{Value, json};
 use tracing_subscriber::layer::SubscriberExt;
@@ -209,4 +212,24 @@ fn test_the_tracing_layer_routes_each_event_to_its_components_file() {
     assert_eq!(engine.len(), 1);
     assert_eq!(engine[0]["level"], "DEBUG");
     assert_eq!(engine[0]["tick"], 1);
+}
+
+/// In line mode there is no writer thread: each `.log` line is in its file
+/// when the call returns, an INFO line as much as an error. Mutant seen to
+/// fail: `Writer::is_queued` as `true` (`events/src/runtime/logger/writer.rs`:
+/// the line waits in a batch no thread writes).
+#[test]
+fn test_line_mode_writes_each_log_line_before_the_call_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = ComponentLogs::builder(dir.path(), "abc123", 1)
+        .config(LoggerConfig::default().durability(Durability::Line))
+        .build()
+        .unwrap();
+    let logger = logs.logger(Component::PositionMonitor).unwrap();
+    let path = dir.path().join("position_monitor.log");
+    for count in 1..=3 {
+        logger.info("Position updated", Fields::new().with("count", count));
+        assert_eq!(lines(&path).len(), count);
+    }
+    logs.shutdown().unwrap();
 }

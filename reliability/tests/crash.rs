@@ -12,6 +12,12 @@
 //! again. Half the runs rotate every 16 KiB, so kills also land mid-rotation.
 //! A logger restarted on a crashed directory never glues its first event
 //! onto a torn tail. `BASIS_LONG_TESTS=1` runs 60 seeds per test instead of 6.
+//!
+//! Mutants seen to fail these tests: in `events/src/runtime/logger/rotate.rs`,
+//! `FileState::write_lines` cutting a batch at a rotation before the newline
+//! (`last + 1` as `last`, so a line is split across two segments) fails the
+//! first two; `FileState::reopen` never ending a torn line (`ends_mid_line` taken
+//! as `false`) fails the restart test.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;

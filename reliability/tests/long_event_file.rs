@@ -14,6 +14,16 @@ pub struct LongName {
 
 const FILE: &str = "lllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll.jsonl";
 
+/// Hand-written, as `#[domain_event]` would: version 1 is its own previous.
+impl basis_events::upcast::Upcast for LongName {
+    const EVENT: &'static str = "LongName";
+    const AT_VERSION: u32 = 1;
+    type Previous = Self;
+    fn upcast(previous: Self) -> Self {
+        previous
+    }
+}
+
 impl DomainEvent for LongName {
     const NAME: &'static str = "LongName";
     const FILE: &'static str = FILE;

@@ -11,6 +11,11 @@
 //!   of `events/` itself is refused. The targets stay untouched.
 //! - The readers (`validate`, the queries, `export`) never follow a link
 //!   planted in a run: a secret it points to is neither read nor copied.
+//!
+//! Mutants seen to fail, in `open_log_file`
+//! (`events/src/runtime/logger/rotate.rs`): the `set_permissions` after a
+//! create removed (the umask test), and `O_NOFOLLOW` dropped from the open
+//! flags (the planted-link test).
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};

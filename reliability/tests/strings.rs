@@ -10,6 +10,10 @@
 //! alone; this goes through `DomainEventLogger::emit` (both the queued path
 //! of buffered mode and the direct path of line mode) and reads the bytes
 //! back from the file. 64 cases per event type, 1024 with `BASIS_LONG_TESTS`.
+//!
+//! Mutant seen to fail (every event's test): `write_json_string` in
+//! `events/src/runtime/logger/mod.rs`, which writes the run-wide envelope
+//! strings, writing the text between quotes unescaped.
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};

@@ -125,6 +125,10 @@ pub enum RunDirError {
         "refusing `{0}`: it is a symbolic link, and run directories are never followed through links"
     )]
     Symlink(PathBuf),
+    /// Something other than a directory (a file, a FIFO) where a run
+    /// directory should be.
+    #[error("refusing `{0}`: it is not a directory, so it cannot hold a run's logs")]
+    NotADirectory(PathBuf),
     #[error("cannot {op} `{path}`: {source}")]
     Io {
         op: &'static str,
@@ -351,9 +355,10 @@ impl LogDirectoryManager {
             .map_err(io_error("create the log root", &self.root))?;
         let run_dir = self.root.join(&correlation_id);
         match fs::symlink_metadata(&run_dir) {
-            Ok(meta) if meta.file_type().is_symlink() || !meta.is_dir() => {
+            Ok(meta) if meta.file_type().is_symlink() => {
                 return Err(RunDirError::Symlink(run_dir));
             }
+            Ok(meta) if !meta.is_dir() => return Err(RunDirError::NotADirectory(run_dir)),
             Ok(_) => {}
             Err(_) => builder
                 .create(&run_dir)

@@ -3,7 +3,7 @@
 //! and `basis-log collect`, which take the same options with full help.
 //!
 //! ```text
-//! basis-live forward --nats URL [--stream NAME] [--follow] RUN_DIR
+//! basis-live forward --nats URL [--stream NAME] [--follow] [--ack-timeout-ms N] RUN_DIR
 //! basis-live collect --nats URL --out DIR [--stream NAME] [--dedup-window-ms N]
 //!                    [--ack-wait-ms N] [--idle-exit-ms N] [--gap-patience N]
 //! ```
@@ -51,6 +51,9 @@ fn run(args: &[String]) -> Result<(), String> {
                 options.stream = stream;
             }
             options.follow = flags.contains_key("follow");
+            if let Some(timeout) = millis("ack-timeout-ms")? {
+                options.ack_timeout = timeout;
+            }
             let report = basis_live::forward(&PathBuf::from(dir), &options, &status)
                 .map_err(|e| e.to_string())?;
             println!("{report:?}");

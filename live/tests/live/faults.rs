@@ -127,7 +127,18 @@ fn test_every_line_exactly_once_through_kills_and_outages() {
         .into_iter()
         .map(|source| thread::spawn(move || write(source, 3000)))
         .collect();
-    let forward_args = ["forward", "--nats", &url, "--follow", &run_arg];
+    // An acknowledgement wait well under the long outage: a publish in
+    // flight then always times out and is retried, so the outage is seen
+    // (async-nats would otherwise hold it through a short outage silently).
+    let forward_args = [
+        "forward",
+        "--nats",
+        &url,
+        "--follow",
+        "--ack-timeout-ms",
+        "400",
+        &run_arg,
+    ];
     let collect_args = [
         "collect",
         "--nats",

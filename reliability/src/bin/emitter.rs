@@ -20,6 +20,10 @@
 //!   clone of the logger, so unwinding does not drop it; the engine thread
 //!   emits COUNT events and panics; the main thread aborts. Only the hook
 //!   can have written the events.
+//! - `panic-hook-abort`: as `panic-hook`, but the hook installed before
+//!   ours aborts the process as soon as ours returns (as `panic = "abort"`
+//!   does after the hooks), so only what our hook wrote before it returned
+//!   survives.
 //! - `exit`: emits COUNT events, calls `shutdown()`, then `process::exit`.
 //! - `abort`: emits COUNT events, flushing after the first half (`F n`),
 //!   then `process::abort()`.
@@ -154,7 +158,10 @@ fn main() -> ExitCode {
             // while the engine thread unwound.
             std::process::abort();
         }
-        "panic-hook" => {
+        "panic-hook" | "panic-hook-abort" => {
+            if mode == "panic-hook-abort" {
+                std::panic::set_hook(Box::new(|_| std::process::abort()));
+            }
             basis_events::install_panic_hook();
             let engine_logger = logger.clone();
             let engine = thread::spawn(move || {

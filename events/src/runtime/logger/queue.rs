@@ -194,3 +194,28 @@ impl Queue {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A push into a full queue waits for room until its timeout, then
+    /// gives the message back. Mutant seen to fail: the deadline as
+    /// `Instant::now() - timeout` (a push that gives up at once).
+    #[test]
+    fn a_push_into_a_full_queue_waits_its_timeout_then_gives_the_message_back() {
+        let queue = Queue::new(1);
+        assert!(queue.push(Msg::Stop, None).is_ok());
+        let timeout = Duration::from_millis(200);
+        let started = Instant::now();
+        let refused = queue.push(Msg::Stop, Some(timeout));
+        let waited = started.elapsed();
+        assert!(matches!(refused, Err(Msg::Stop)));
+        assert!(waited >= timeout, "gave up after {waited:?}");
+        assert!(waited < timeout * 10, "waited {waited:?}");
+        let mut taken = VecDeque::new();
+        queue.take(&mut taken, Duration::ZERO);
+        assert_eq!(taken.len(), 1);
+        assert!(queue.push(Msg::Stop, Some(timeout)).is_ok());
+    }
+}

@@ -145,11 +145,49 @@ mod tests {
         assert_eq!(next_seq(dir.path(), ["a.jsonl", "b.jsonl"]).unwrap(), 5);
     }
 
+    /// Mutant seen to fail: the line's length `newline - start` as `+`
+    /// (the line read on into the next one, whose bytes are then trailing
+    /// characters).
     #[test]
     fn skips_a_torn_tail_and_lines_without_seq() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "a.jsonl", "{\"seq\":7}\n{\"x\":1}\n{\"seq\":9");
         assert_eq!(next_seq(dir.path(), ["a.jsonl"]).unwrap(), 8);
+        write(dir.path(), "b.jsonl", "{\"x\":0}\n{\"seq\":7}\n{\"x\":1}\n");
+        assert_eq!(next_seq(dir.path(), ["b.jsonl"]).unwrap(), 8);
+    }
+
+    /// A file rotated away whose active file is not created yet: the
+    /// newest segment has the last seq.
+    #[test]
+    fn a_missing_active_file_looks_at_the_newest_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.1.jsonl", "{\"seq\":3}\n");
+        assert_eq!(next_seq(dir.path(), ["a.jsonl"]).unwrap(), 4);
+    }
+
+    /// A segment that retention removed between the listing and the open
+    /// is passed over, not an error. Mutant seen to fail: `last_seq`'s
+    /// `NotFound` guard as `false` (a race `next_seq` cannot be timed into,
+    /// so `last_seq` is handed the missing path).
+    #[test]
+    fn a_segment_removed_after_the_listing_is_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(last_seq(&dir.path().join("a.1.jsonl")).unwrap(), None);
+        write(dir.path(), "a.1.jsonl", "{\"seq\":3}\n");
+        assert_eq!(last_seq(&dir.path().join("a.1.jsonl")).unwrap(), Some(3));
+    }
+
+    /// A segment that cannot be opened for another reason is an error: the
+    /// seqs in it would otherwise be given again. Mutant seen to fail:
+    /// `last_seq`'s `NotFound` guard as `true`.
+    #[test]
+    fn a_segment_that_cannot_be_opened_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let looped = dir.path().join("a.1.jsonl");
+        std::os::unix::fs::symlink(&looped, &looped).unwrap();
+        let err = last_seq(&looped).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(40), "{err}"); // ELOOP
     }
 
     #[test]
@@ -178,5 +216,16 @@ mod tests {
         let text = format!("{{\"seq\":5,\"f\":\"{filler}\"}}\n{{\"seq\":6,\"f\":\"{filler}\"}}\n");
         write(dir.path(), "a.jsonl", &text);
         assert_eq!(next_seq(dir.path(), ["a.jsonl"]).unwrap(), 7);
+    }
+
+    /// A directory that cannot be listed is an error, not a fresh start at
+    /// 1 (which would repeat the seqs already there). Mutant seen to fail:
+    /// the `NotFound` guard of `next_seq` as `true`.
+    #[test]
+    fn a_directory_that_cannot_be_listed_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "events", "a file, not a directory");
+        let err = next_seq(&dir.path().join("events"), ["a.jsonl"]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotADirectory, "{err}");
     }
 }
