@@ -1,5 +1,6 @@
 //! `basis-log validate`: every line of every event file of a run, read
-//! through the library reader and checked by its [`Checker`] against the
+//! through the library reader and checked by its
+//! [`Checker`](basis_events::reader::Checker), on every core, against the
 //! schema the run's own catalog gives for its event.
 //!
 //! A last line with no newline after it, in the live file of a process, is a
@@ -18,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use basis_events::reader::{Checker, Notice, Problem as ReadProblem, Run, parse_segment};
+use basis_events::reader::{Notice, Problem as ReadProblem, Run, check_in_order, parse_segment};
 use serde::Serialize;
 
 use crate::{Error, Result};
@@ -130,16 +131,24 @@ impl Report {
 }
 
 /// Validates every event file under `paths`: run directories (a process, a
-/// correlation id, or an `events/` directory) or single event files.
+/// correlation id, or an `events/` directory) or single event files, with
+/// lines checked on every core.
 pub fn validate_paths(paths: &[PathBuf]) -> Result<Report> {
+    validate_paths_on(paths, 0)
+}
+
+/// [`validate_paths`] with lines checked on `threads` threads (0: every
+/// core). The report is the same whatever the number: problems in the order
+/// the lines were read, counted the same.
+pub fn validate_paths_on(paths: &[PathBuf], threads: usize) -> Result<Report> {
     let mut report = Report::default();
     for path in paths {
-        validate_path(path, &mut report)?;
+        validate_path(path, threads, &mut report)?;
     }
     Ok(report)
 }
 
-fn validate_path(path: &Path, report: &mut Report) -> Result<()> {
+fn validate_path(path: &Path, threads: usize, report: &mut Report) -> Result<()> {
     let meta = std::fs::symlink_metadata(path).map_err(Error::io(path))?;
     // A single event file: read its process, keep its lines only.
     let (run_dir, only) = if meta.is_file() {
@@ -191,7 +200,6 @@ fn validate_path(path: &Path, report: &mut Report) -> Result<()> {
         }
     }
     let mut kept = BTreeMap::new();
-    let mut checker = Checker::new();
     let records = match &only {
         Some(_) => {
             let event = files.values().next().and_then(|f| f.event.clone());
@@ -202,35 +210,29 @@ fn validate_path(path: &Path, report: &mut Report) -> Result<()> {
         }
         None => run.records(),
     };
-    for item in records {
-        let verdict = item.and_then(|record| {
-            checker.check(&run, &record)?;
-            Ok(record)
-        });
-        match verdict {
-            Ok(record) => {
-                let position = record.position();
-                if let Some(file) = files.get_mut(&(position.pid(), position.file().to_owned())) {
-                    file.lines += 1;
-                    file.valid += 1;
-                }
-            }
-            Err(problem) => {
-                if let (Some(only), Some(position)) = (&only, problem.position())
-                    && position.file() != only
-                {
-                    continue;
-                }
-                if let Some(position) = problem.position()
-                    && counts_as_line(&problem)
-                    && let Some(file) = files.get_mut(&(position.pid(), position.file().to_owned()))
-                {
-                    file.lines += 1;
-                }
-                report.push(located(&problem), &mut kept);
+    check_in_order(&run, records, threads, |verdict| match verdict {
+        Ok(record) => {
+            let position = record.position();
+            if let Some(file) = files.get_mut(&(position.pid(), position.file().to_owned())) {
+                file.lines += 1;
+                file.valid += 1;
             }
         }
-    }
+        Err(problem) => {
+            if let (Some(only), Some(position)) = (&only, problem.position())
+                && position.file() != only
+            {
+                return;
+            }
+            if let Some(position) = problem.position()
+                && counts_as_line(&problem)
+                && let Some(file) = files.get_mut(&(position.pid(), position.file().to_owned()))
+            {
+                file.lines += 1;
+            }
+            report.push(located(&problem), &mut kept);
+        }
+    });
     report.files.extend(files.into_values());
     Ok(())
 }

@@ -374,3 +374,64 @@ fn test_export_writes_the_report_with_the_summarys_headline_numbers() {
         assert_eq!(shown, expected, "#{id}");
     }
 }
+
+/// An export on several threads writes byte for byte what one thread
+/// writes: every CSV and Parquet file, the summary and the report, bad
+/// lines included (floats bit for bit, rows in the same order; mutant:
+/// `map_in_order` handing rows over as they finish).
+#[test]
+fn test_export_on_any_number_of_threads_writes_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 40, 3, "threadsexport");
+    // A few bad lines, so that skipped lines are in the comparison too.
+    let positions = event_path(&outcome.run_dir, "positions.jsonl");
+    let mut all = lines(&positions);
+    for index in (5..all.len()).step_by(301) {
+        all[index] = "{\"timestamp\": not JSON".to_owned();
+    }
+    std::fs::write(
+        &positions,
+        all.iter().map(|l| format!("{l}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let written: Vec<Vec<(String, Vec<u8>)>> = [1, 3]
+        .into_iter()
+        .map(|threads| {
+            let to = dir.path().join(format!("results-{threads}"));
+            let outcome = export(&ExportOptions {
+                run_dir: outcome.run_dir.clone(),
+                to: Some(to.clone()),
+                results_root: dir.path().join("results"),
+                threads,
+                ..ExportOptions::default()
+            })
+            .unwrap();
+            assert!(!outcome.skipped.is_empty());
+            let mut files = Vec::new();
+            for sub in ["csv", "parquet"] {
+                let mut names: Vec<_> = std::fs::read_dir(to.join(sub))
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect();
+                names.sort();
+                for name in names {
+                    files.push((
+                        format!("{sub}/{name}"),
+                        std::fs::read(to.join(sub).join(&name)).unwrap(),
+                    ));
+                }
+            }
+            for name in ["summary.json", "summary.md", "report.html"] {
+                let text = std::fs::read_to_string(to.join(name)).unwrap();
+                let text = text.replace(to.to_str().unwrap(), "RESULTS");
+                files.push((name.to_owned(), text.into_bytes()));
+            }
+            files
+        })
+        .collect();
+    assert!(written[0].len() > 20, "{} files", written[0].len());
+    for ((name, one), (_, three)) in written[0].iter().zip(&written[1]) {
+        assert!(one == three, "{name}: 3 threads wrote other bytes than 1");
+    }
+    assert_eq!(written[0].len(), written[1].len());
+}

@@ -379,3 +379,63 @@ fn test_a_lost_line_and_a_deleted_segment_are_gaps() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing before this line"));
 }
+
+/// Lines checked on several threads give the very report one thread gives:
+/// the same problems in the same order, the same counts, the same "and K
+/// more" (mutants: `map_in_order` handing results over as they finish, or
+/// dropping the reorder buffer's leftovers).
+#[test]
+fn test_the_report_is_the_same_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = demo_in(dir.path(), 40, 5, "threads");
+    // Bad lines of every kind spread through the files, so that problems
+    // fall in many batches of every worker.
+    for file in [
+        "positions.jsonl",
+        "risk_assessments.jsonl",
+        "pnl_calculations.jsonl",
+    ] {
+        let path = event_path(&outcome.run_dir, file);
+        let mut all = lines(&path);
+        for (index, line) in all.iter_mut().enumerate() {
+            match index % 97 {
+                3 => *line = "{\"timestamp\": not JSON".to_owned(),
+                11 => *line = line.replacen("\"timestamp\":\"", "\"timestamp\":\"X", 1),
+                29 => *line = line.replacen('{', "{\"extra\":1,", 1),
+                _ => {}
+            }
+        }
+        // A lost line: a gap.
+        all.remove(all.len() / 2);
+        std::fs::write(
+            &path,
+            all.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        )
+        .unwrap();
+    }
+    let reports: Vec<String> = [1, 2, 5]
+        .into_iter()
+        .map(|threads| {
+            let report = basis_log::validate::validate_paths_on(
+                std::slice::from_ref(&outcome.run_dir),
+                threads,
+            )
+            .unwrap();
+            serde_json::to_string_pretty(&report).unwrap()
+        })
+        .collect();
+    let one: Value = serde_json::from_str(&reports[0]).unwrap();
+    let lines_checked: u64 = one["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["lines"].as_u64().unwrap())
+        .sum();
+    // Enough lines for many batches, and enough problems to be cut short.
+    assert!(lines_checked > 4 * 1024, "{lines_checked} lines");
+    assert!(!one["more"].as_object().unwrap().is_empty(), "{one:#}");
+    assert!(one["problems"].as_array().unwrap().len() > 40);
+    // Compared whole, reported short: the reports are long.
+    assert!(reports[0] == reports[1], "2 threads: another report than 1");
+    assert!(reports[0] == reports[2], "5 threads: another report than 1");
+}

@@ -26,13 +26,17 @@ pub(crate) struct ExportArgs {
     force: bool,
     /// Export a run that has not completed (still running, killed or failed)
     /// as one snapshot: each file up to its last complete line when the run
-    /// is opened; rotations during the export are followed and reported.
+    /// is opened, whatever is appended or rotated during the export.
     #[arg(long)]
     allow_running: bool,
     /// Export even when events/ holds files the run's catalog does not name
     /// (they are still copied, and listed as skipped).
     #[arg(long)]
     skip_unknown: bool,
+    /// Threads that check and convert lines (0: every core). The results
+    /// are the same whatever the number.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
 }
 
 pub(crate) fn exec(args: ExportArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
@@ -43,6 +47,7 @@ pub(crate) fn exec(args: ExportArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
         force: args.force,
         allow_running: args.allow_running,
         skip_unknown: args.skip_unknown,
+        threads: args.threads,
     })?;
     warn_all(&outcome.skipped);
     warn_all(&outcome.notices);

@@ -18,10 +18,14 @@ pub(crate) struct ValidateArgs {
     /// Fail on a torn last line too (by default it is reported, not failed).
     #[arg(long)]
     strict: bool,
+    /// Threads that check lines (0: every core). The report is the same
+    /// whatever the number.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
 }
 
 pub(crate) fn exec(args: ValidateArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
-    let report = validate::validate_paths(&args.paths)?;
+    let report = validate::validate_paths_on(&args.paths, args.threads)?;
     let failed = report.failed(args.strict);
     if cx.json {
         write_json(cx.out, &report)?;

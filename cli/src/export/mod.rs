@@ -34,7 +34,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use basis_events::reader::{
-    Checker, EVENTS_DIR, Problem, RawRecord, ReadOptions, Run, parse_segment,
+    Checker, EVENTS_DIR, Problem, RawRecord, ReadOptions, Run, check_in_order_then, parse_segment,
 };
 use basis_report::{LoadBuilder, LoadedRun};
 use serde_json::Value;
@@ -63,6 +63,9 @@ pub struct ExportOptions {
     /// Export even when `events/` holds files the run's catalog does not
     /// name (they are copied, not exported, and listed in `skipped`).
     pub skip_unknown: bool,
+    /// Threads that check and convert lines; 0 (the default) for every
+    /// core. What is written is the same whatever the number.
+    pub threads: usize,
 }
 
 /// What the export wrote.
@@ -123,7 +126,7 @@ pub fn export(options: &ExportOptions) -> Result<ExportOutcome> {
     run_dirs.extend(run.processes().iter().map(|p| p.dir().to_owned()));
     let target = crate::target::results_dir(&target, &run_dirs, options.force)?;
     let staging = target.staging().to_owned();
-    let mut outcome = match write_results(&run, &backtest_id, &staging) {
+    let mut outcome = match write_results(&run, &backtest_id, &staging, options.threads) {
         Ok(outcome) => outcome,
         Err(err) => {
             target.abandon();
@@ -162,7 +165,12 @@ fn refuse_unfinished(run: &Run, options: &ExportOptions) -> Result<()> {
     Ok(())
 }
 
-fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutcome> {
+fn write_results(
+    run: &Run,
+    backtest_id: &str,
+    dir: &Path,
+    threads: usize,
+) -> Result<ExportOutcome> {
     let logs_dir = dir.join("logs");
     let csv_dir = dir.join("csv");
     let parquet_dir = dir.join("parquet");
@@ -172,7 +180,6 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
     let copied_files = copy_logs(run, &logs_dir)?;
 
     let mut loaded = LoadBuilder::new(run);
-    let mut checker = Checker::new();
     let mut csv_files = Vec::new();
     let mut parquet_files = Vec::new();
     let mut skipped: Vec<String> = run.problems().iter().map(ToString::to_string).collect();
@@ -207,8 +214,8 @@ fn write_results(run: &Run, backtest_id: &str, dir: &Path) -> Result<ExportOutco
                 schema,
                 csv_path: &csv_path,
                 parquet_path: &parquet_path,
+                threads,
             },
-            &mut checker,
             &mut loaded,
             &mut skipped,
         )?;
@@ -314,37 +321,46 @@ struct EventExport<'a> {
     schema: &'a Value,
     csv_path: &'a Path,
     parquet_path: &'a Path,
+    threads: usize,
 }
 
 /// The checked records of one event, with every problem handed to `bad`.
+/// Lines are checked and converted on every core; `each` and `bad` see them
+/// in the order read. The first error `each` returns ends the export.
 fn for_each_record(
     job: &EventExport<'_>,
-    checker: &mut Checker,
     mut bad: impl FnMut(&Problem),
     mut each: impl FnMut(&RawRecord, Value) -> Result<()>,
 ) -> Result<()> {
-    for item in job.run.records_of(job.name) {
-        let checked = item.and_then(|record| {
-            checker.check(job.run, &record)?;
-            Ok(record)
-        });
-        match checked {
-            // A line of an older version is exported as the current one.
-            Ok(record) => match checker.current_value(&record) {
-                Ok(value) => each(&record, value)?,
+    let mut failed = None;
+    check_in_order_then(
+        job.run,
+        job.run.records_of(job.name),
+        job.threads,
+        // A line of an older version is exported as the current one.
+        |checker, record| checker.current_value(record),
+        |checked| {
+            if failed.is_some() {
+                return;
+            }
+            match checked {
+                Ok((record, value)) => {
+                    if let Err(err) = each(&record, value) {
+                        failed = Some(err);
+                    }
+                }
+                // Problems of the open come with every read; they are
+                // reported once.
+                Err(problem) if problem.position().is_none() => {}
                 Err(problem) => bad(&problem),
-            },
-            // Problems of the open come with every read; they are reported once.
-            Err(problem) if problem.position().is_none() => {}
-            Err(problem) => bad(&problem),
-        }
-    }
-    Ok(())
+            }
+        },
+    );
+    failed.map_or(Ok(()), Err)
 }
 
 fn export_event(
     job: &EventExport<'_>,
-    checker: &mut Checker,
     loaded: &mut LoadBuilder,
     skipped: &mut Vec<String>,
 ) -> Result<summary::FileSummary> {
@@ -353,7 +369,6 @@ fn export_event(
     let mut layout = LayoutBuilder::new(shape.clone());
     for_each_record(
         job,
-        checker,
         |_| {},
         |_, record| {
             layout.observe(&record);
@@ -380,7 +395,6 @@ fn export_event(
     let mut problems = Vec::new();
     for_each_record(
         job,
-        checker,
         |problem| problems.push(problem.clone()),
         |record, value| {
             if let Err(bad) = parquet_out::check(&shape, &value) {
