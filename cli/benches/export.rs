@@ -8,6 +8,8 @@
 //!   `COPY` alone, import excluded);
 //! - `basis-log validate` (every line against its schema and typed event),
 //!   in MB/s;
+//! - export and validate again with `--threads 1`, so the gain of checking
+//!   on every core is a ratio measured in the same run;
 //! - `basis-log at` at the run's last second (every line read).
 //!
 //! ```text
@@ -190,6 +192,19 @@ fn main() {
                 "csv",
             ));
         }
+        times.entry("export: 1 thread").or_default().push(measure(
+            "export",
+            &ours,
+            &[
+                "export".into(),
+                run_arg.clone(),
+                "--to".into(),
+                export_to.clone(),
+                "--force".into(),
+                "--threads".into(),
+                "1".into(),
+            ],
+        ));
         times
             .entry("validate: basis-log")
             .or_default()
@@ -198,6 +213,16 @@ fn main() {
                 &ours,
                 &["validate".into(), run_arg.clone()],
             ));
+        times.entry("validate: 1 thread").or_default().push(measure(
+            "validate",
+            &ours,
+            &[
+                "validate".into(),
+                run_arg.clone(),
+                "--threads".into(),
+                "1".into(),
+            ],
+        ));
         times.entry("at: basis-log").or_default().push(measure(
             "at",
             &ours,
@@ -228,6 +253,14 @@ fn main() {
             "  (duckdb parquet + csv) / basis-log export = {:.2}  target >= 1.0",
             (parquet + csv) / ours
         );
+    }
+    for what in ["export", "validate"] {
+        if let (Some(all), Some(one)) = (
+            get(&format!("{what}: basis-log")),
+            get(&format!("{what}: 1 thread")),
+        ) {
+            println!("  {what}: every core against 1 thread = {:.2}x", one / all);
+        }
     }
     if let Some(validate) = get("validate: basis-log") {
         println!(
