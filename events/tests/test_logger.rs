@@ -328,6 +328,44 @@ fn test_durable_mode_has_everything_after_flush() {
     );
 }
 
+/// What a logger was made with, it says: its correlation id, pid, clock,
+/// configuration and directory (the demo and the engine stamp manifests
+/// from these), and what it wrote per file when it shuts down, as the run
+/// manifest records it (mutants, from the logger mutation run: each
+/// accessor returning a default, `written_per_file` returning a constant
+/// map, `Debug` writing nothing).
+#[test]
+fn test_a_logger_says_what_it_was_made_with_and_what_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = EngineTime::parse("2025-01-15T10:30:00").unwrap();
+    let logger = DomainEventLogger::builder(dir.path(), "run-42", 4242)
+        .clock(EngineClock::backtest(start))
+        .config(LoggerConfig::default().batch_events(7))
+        .build()
+        .unwrap();
+    assert_eq!(logger.correlation_id(), "run-42");
+    assert_eq!(logger.pid(), 4242);
+    assert!(logger.clock().is_backtest());
+    assert_eq!(logger.clock().now(), start);
+    assert_eq!(logger.config().get_batch_events(), 7);
+    assert_eq!(logger.events_dir(), dir.path().join("events"));
+    let debug = format!("{logger:?}");
+    assert!(
+        debug.contains("run-42") && debug.contains("4242"),
+        "{debug}"
+    );
+    for retry in 0..3 {
+        logger
+            .emit(tight_loop(format!("op{retry}"), retry))
+            .unwrap();
+    }
+    logger.emit(PositionSnapshot::example().unwrap()).unwrap();
+    let written = logger.shutdown().unwrap().written_per_file();
+    assert_eq!(written["tight_loop.jsonl"], 3);
+    assert_eq!(written["positions.jsonl"], 1);
+    assert_eq!(written.values().sum::<u64>(), 4, "{written:?}");
+}
+
 #[test]
 fn test_emit_after_shutdown_is_an_error() {
     let dir = tempfile::tempdir().unwrap();

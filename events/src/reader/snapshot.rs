@@ -431,6 +431,21 @@ mod tests {
         assert_eq!(numbers(&found.unwrap()), [1, 2, 3, 4, 5, 6]);
     }
 
+    /// Retention removed the first hundred segments, and the listing missed
+    /// the lowest one left: it is found by looking below, one number at a
+    /// time, too far above 1 for the holes to find it (mutants: the look
+    /// below's `&&` as `||`, its `next - 1` as `next + 1`).
+    #[test]
+    fn the_lowest_segment_left_by_retention_is_found_below_the_listed_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = dir.path();
+        for number in 101..=103 {
+            fs::write(events.join(segment_name("a.jsonl", number)), "x\n").unwrap();
+        }
+        let found = segments_before(events, "a.jsonl", known(events, &[103]), None);
+        assert_eq!(numbers(&found.unwrap()), [101, 102, 103]);
+    }
+
     /// The held active file, rotated since it was opened, ends the segments
     /// wherever it is found: listed, in a hole, or past the listed ones; what
     /// was rotated after it is later than the snapshot (mutants: each of the
