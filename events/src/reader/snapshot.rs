@@ -446,6 +446,23 @@ mod tests {
         assert_eq!(numbers(&found.unwrap()), [101, 102, 103]);
     }
 
+    /// A planted directory or link at a segment's name is not a segment:
+    /// the run's listing reports it, and looking up numbers passes it by
+    /// (mutant: `lookup`'s `is_file()` guard as `true`).
+    #[test]
+    fn a_planted_entry_at_a_segment_name_is_not_looked_up_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = dir.path();
+        fs::write(events.join("a.1.jsonl"), "x\n").unwrap();
+        fs::create_dir(events.join("a.2.jsonl")).unwrap();
+        std::os::unix::fs::symlink("a.1.jsonl", events.join("a.3.jsonl")).unwrap();
+        fs::write(events.join("a.4.jsonl"), "x\n").unwrap();
+        let found = segments_before(events, "a.jsonl", known(events, &[4]), None);
+        assert_eq!(numbers(&found.unwrap()), [4]);
+        let found = segments_before(events, "a.jsonl", known(events, &[1, 4]), None);
+        assert_eq!(numbers(&found.unwrap()), [1, 4]);
+    }
+
     /// The held active file, rotated since it was opened, ends the segments
     /// wherever it is found: listed, in a hole, or past the listed ones; what
     /// was rotated after it is later than the snapshot (mutants: each of the
