@@ -953,3 +953,29 @@ fn test_a_line_without_seq_in_a_process_with_a_catalog_is_a_bad_line() {
     let (records, _) = read(&open(root.path()));
     assert_eq!(records.len(), 4);
 }
+
+/// `state_at` keeps the first `KEPT_PROBLEMS` problems and counts the rest,
+/// reading on past them, and a strict run stops at the first (mutants from
+/// the reader mutation run: the strict test inverted, the keep test as `>`
+/// or `<=`, the count's `+=` as `-=` or `*=`).
+#[test]
+fn test_state_at_keeps_the_first_problems_counts_the_rest_and_strict_stops() {
+    use basis_events::reader::KEPT_PROBLEMS;
+    let root = tempfile::tempdir().unwrap();
+    let events = events_dir(root.path(), 7);
+    let mut lines: Vec<String> = (0..KEPT_PROBLEMS + 5)
+        .map(|_| "{ not JSON\n".to_owned())
+        .collect();
+    lines.push(position(7, None, T1));
+    write(&events, "positions.jsonl", &lines);
+    let at = EngineTime::parse(T2).unwrap();
+    let state = state_at(&open(root.path()), at).unwrap();
+    assert_eq!(state.problems.len(), KEPT_PROBLEMS);
+    assert_eq!(state.more_problems, 5);
+    assert!(state.snapshots.contains_key("PositionSnapshot"));
+    let strict = Run::open_with(&root.path().join(CID), ReadOptions::new().strict()).unwrap();
+    assert!(matches!(
+        state_at(&strict, at),
+        Err(Problem::BadLine { .. })
+    ));
+}

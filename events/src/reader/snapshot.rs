@@ -36,7 +36,7 @@ use std::sync::Arc;
 use super::open::{OpenFailure, open_regular};
 use super::problem::Problem;
 use super::run::Notice;
-use super::segments::{parse_segment, segment_name};
+use super::segments::segment_name;
 
 /// One segment as the snapshot saw it.
 ///
@@ -154,20 +154,11 @@ pub(crate) fn freeze(
         .as_ref()
         .and_then(|opened| opened.metadata().ok())
         .map(|meta| meta.ino());
-    let mut known: BTreeMap<u64, (PathBuf, u64)> = listed
+    let known: BTreeMap<u64, (PathBuf, u64)> = listed
         .into_iter()
         .filter_map(|segment| Some((segment.number?, (segment.path, segment.inode))))
         .collect();
-    // A listing taken after the open: it may show segments the first one
-    // missed; one that is the held file is left out by `segments_before`.
-    let segments = match listed_segments(events, file).and_then(|again| {
-        known.extend(
-            again
-                .into_iter()
-                .map(|(number, path, inode)| (number, (path, inode))),
-        );
-        segments_before(events, file, known, active_inode)
-    }) {
+    let segments = match segments_before(events, file, known, active_inode) {
         Ok(segments) => segments,
         Err(err) => {
             problems.push(Problem::io(events, err));
@@ -355,27 +346,10 @@ fn hold(
     }
 }
 
-/// `file`'s numbered segments in `events` that are regular files (the
-/// listing that found the others reports them), with their inodes.
-fn listed_segments(events: &Path, file: &str) -> io::Result<Vec<(u64, PathBuf, u64)>> {
-    let mut numbered = Vec::new();
-    for entry in fs::read_dir(events)? {
-        let entry = entry?;
-        if let Some(name) = entry.file_name().to_str()
-            && let (base, Some(number)) = parse_segment(name)
-            && base == file
-            && entry.file_type()?.is_file()
-        {
-            let inode = std::os::unix::fs::DirEntryExt::ino(&entry);
-            numbered.push((number, entry.path(), inode));
-        }
-    }
-    Ok(numbered)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reader::segments::parse_segment;
 
     fn listed(events: &Path, name: &str) -> Listed {
         let path = events.join(name);
@@ -461,6 +435,26 @@ mod tests {
         assert_eq!(numbers(&found.unwrap()), [4]);
         let found = segments_before(events, "a.jsonl", known(events, &[1, 4]), None);
         assert_eq!(numbers(&found.unwrap()), [1, 4]);
+    }
+
+    /// Holes of up to `MAX_HOLE` numbers between listed segments are looked
+    /// up one by one (mutant: the hole bound's `>` as `>=`), and a lookup
+    /// that fails for another reason than absence is an error, never a
+    /// missing segment (mutant: `lookup`'s `NotFound` guard as `true`).
+    #[test]
+    fn holes_up_to_the_bound_are_looked_up_and_a_failed_lookup_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = dir.path();
+        let last = MAX_HOLE + 2;
+        for number in 1..=last {
+            fs::write(events.join(segment_name("a.jsonl", number)), "x\n").unwrap();
+        }
+        let found = segments_before(events, "a.jsonl", known(events, &[1, last]), None);
+        assert_eq!(numbers(&found.unwrap()), (1..=last).collect::<Vec<_>>());
+        // A name over the file system's limit: ENAMETOOLONG, not absence.
+        let long = format!("{}.jsonl", "n".repeat(250));
+        let failed = segments_before(events, &long, BTreeMap::new(), None);
+        assert!(failed.is_err(), "{failed:?}");
     }
 
     /// The held active file, rotated since it was opened, ends the segments
