@@ -220,3 +220,25 @@ impl fmt::Debug for LoggerConfig {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guide's rotation size is 100 MB, and the byte limit of a file's
+    /// buffer is the one set (mutants from the logger mutation run:
+    /// `DEFAULT_MAX_FILE_BYTES`'s `*` as `+`, `max_buffered_bytes` as the
+    /// default).
+    #[test]
+    fn the_defaults_are_the_guides_and_a_setting_is_kept() {
+        assert_eq!(LoggerConfig::default().get_max_file_bytes(), 104_857_600);
+        let config = LoggerConfig::default().max_buffered_bytes(12_345);
+        assert_eq!(config.max_buffered_bytes, 12_345);
+        assert_eq!(
+            LoggerConfig::default()
+                .max_buffered_bytes(0)
+                .max_buffered_bytes,
+            1
+        );
+    }
+}

@@ -561,3 +561,34 @@ pub(crate) fn merge_object(line: &mut Vec<u8>, start: usize) -> Result<(), serde
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every way an event file name could leave `events/` or break a
+    /// listing is refused, and the limit is 128 bytes exactly, as the macro
+    /// enforces it (mutants from the logger mutation run:
+    /// `file_name_problem` as `None`, its `||` as `&&`, its `>` as `==` or
+    /// `>=`).
+    #[test]
+    fn a_file_name_is_refused_for_each_reason_and_at_exactly_the_limit() {
+        for (name, reason) in [
+            ("", "empty"),
+            (".", "directory"),
+            ("..", "directory"),
+            ("a/b.jsonl", "separator"),
+            ("a\\b.jsonl", "separator"),
+            ("a\nb.jsonl", "control"),
+        ] {
+            let problem = file_name_problem(name).unwrap_or_else(|| panic!("{name:?} accepted"));
+            assert!(problem.contains(reason), "{name:?}: {problem}");
+        }
+        let longest = format!("{}.jsonl", "a".repeat(MAX_EVENT_FILE_BYTES - 6));
+        assert_eq!(longest.len(), MAX_EVENT_FILE_BYTES);
+        assert_eq!(file_name_problem(&longest), None);
+        assert_eq!(file_name_problem("positions.jsonl"), None);
+        let over = format!("a{longest}");
+        assert!(file_name_problem(&over).is_some_and(|p| p.contains("128 bytes")));
+    }
+}
