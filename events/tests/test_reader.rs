@@ -670,13 +670,15 @@ fn test_replay_dispatches_typed_records_and_reports_bad_ones() {
     let run = open(root.path());
     let (mut positions, mut healths, mut problems) = (Vec::new(), 0, Vec::new());
     let mut second = 0;
-    let report = Replay::new(&run)
+    let replay = Replay::new(&run)
         .on::<PositionSnapshot>(|record| positions.push(record.envelope.seq))
         .on::<HealthStatusEvent>(|_| healths += 1)
         .on::<PositionSnapshot>(|_| second += 1)
-        .on_problem(|problem| problems.push(problem.to_string()))
-        .run()
-        .unwrap();
+        .on_problem(|problem| problems.push(problem.to_string()));
+    // What it will dispatch, for a debugger (mutant: `Debug` writing nothing).
+    let debug = format!("{replay:?}");
+    assert!(debug.contains("HealthStatusEvent"), "{debug}");
+    let report = replay.run().unwrap();
     assert_eq!(positions, [Some(1)]);
     assert_eq!((healths, second), (1, 1));
     assert_eq!(
