@@ -241,4 +241,25 @@ mod tests {
             1
         );
     }
+
+    /// What is set is what the getters give, and `Debug` shows it
+    /// (mutants: each getter returning a constant or the default, `Debug`
+    /// writing nothing).
+    #[test]
+    fn the_getters_give_what_was_set() {
+        let config = LoggerConfig::default()
+            .batch_events(17)
+            .flush_interval(Duration::from_millis(1234))
+            .max_file_bytes(4321)
+            .durability(Durability::Durable);
+        assert_eq!(config.get_batch_events(), 17);
+        assert_eq!(config.get_flush_interval(), Duration::from_millis(1234));
+        assert_eq!(config.get_max_file_bytes(), 4321);
+        assert_eq!(config.get_durability(), Durability::Durable);
+        let debug = format!("{config:?}");
+        assert!(
+            debug.contains("4321") && debug.contains("Durable"),
+            "{debug}"
+        );
+    }
 }
