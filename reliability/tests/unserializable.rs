@@ -20,7 +20,8 @@ use basis_events::{DomainEvent, DomainEventLogger, Durability, ErrorKind, Logged
 use serde::ser::{Error as _, SerializeStruct};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Serializes as `{"mode": …}`, unless `mode` is `error` or `panic`.
+/// Serializes as `{"mode": …}`, unless `mode` is `error` or `panic`, or
+/// `panic-on-writer` on the logger's writer thread.
 #[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema)]
 pub struct Fragile {
     pub mode: String,
@@ -31,6 +32,9 @@ impl Serialize for Fragile {
         match self.mode.as_str() {
             "error" => Err(S::Error::custom("this event refuses to be serialized")),
             "panic" => panic!("Fragile::serialize panicked"),
+            "panic-on-writer" if std::thread::current().name() == Some("basis-log-writer") => {
+                panic!("Fragile::serialize panicked on the writer thread")
+            }
             _ => {
                 let mut state = serializer.serialize_struct("Fragile", 1)?;
                 state.serialize_field("mode", &self.mode)?;
@@ -138,4 +142,32 @@ fn an_event_that_cannot_be_serialized_is_refused_and_the_rest_is_written() {
             "{durability:?}: {report:?}"
         );
     }
+}
+
+/// A `Serialize` that passes on the caller's thread (`emit`'s non-finite
+/// check) and panics on the writer thread: the event is lost, counted, and
+/// the error names it.
+///
+/// Mutant caught: `Queued::name` (`events/src/runtime/logger/mod.rs`)
+/// returning `""` or `"xyzzy"` (the error names no event, or another).
+#[test]
+fn a_serialize_that_panics_on_the_writer_thread_is_reported_with_its_event_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let logger = DomainEventLogger::builder(dir.path(), "fragile", 1)
+        .config(LoggerConfig::default().durability(Durability::Buffered))
+        .build()
+        .unwrap();
+    logger.emit(fragile("ok-0")).unwrap();
+    logger.emit(fragile("panic-on-writer")).unwrap();
+    logger.emit(fragile("ok-1")).unwrap();
+    let error = logger.flush().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Serialize);
+    assert_eq!(
+        error.to_string(),
+        "event `Fragile` was not written: it cannot be serialized as a JSON object: \
+         its Serialize implementation panicked"
+    );
+    let report = logger.shutdown().unwrap();
+    let counts = report.files[Fragile::FILE];
+    assert_eq!((counts.written, counts.lost), (2, 1), "{report:?}");
 }

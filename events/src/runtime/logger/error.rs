@@ -315,3 +315,156 @@ impl ErrorReporter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each test names the mutant of this file it was seen to fail on
+    //! (`reliability/MUTANTS.md`, the logger's leftovers).
+
+    use super::*;
+
+    fn lost(path: &str, events: u64) -> LogError {
+        LogError::Lost {
+            path: PathBuf::from(path),
+            events,
+            cause: Box::new(LogError::io(
+                "write",
+                Path::new(path),
+                io::Error::from_raw_os_error(libc::ENOSPC),
+            )),
+        }
+    }
+
+    fn io_error(kind: io::ErrorKind) -> LogError {
+        LogError::io("open", Path::new("events/a.jsonl"), io::Error::from(kind))
+    }
+
+    /// Mutant: the `PermissionDenied | ReadOnlyFilesystem` arm of
+    /// `LogError::kind` deleted (both counted as plain `Io`).
+    #[test]
+    fn io_errors_are_counted_under_the_kind_their_cause_names() {
+        let cases = [
+            (io::ErrorKind::PermissionDenied, ErrorKind::PermissionDenied),
+            (
+                io::ErrorKind::ReadOnlyFilesystem,
+                ErrorKind::PermissionDenied,
+            ),
+            (io::ErrorKind::StorageFull, ErrorKind::StorageFull),
+            (io::ErrorKind::QuotaExceeded, ErrorKind::StorageFull),
+            (io::ErrorKind::FileTooLarge, ErrorKind::StorageFull),
+            (io::ErrorKind::NotFound, ErrorKind::NotFound),
+            (io::ErrorKind::Interrupted, ErrorKind::Io),
+        ];
+        for (cause, kind) in cases {
+            assert_eq!(io_error(cause).kind(), kind, "{cause:?}");
+        }
+        let symlink = LogError::io(
+            "open",
+            Path::new("a"),
+            io::Error::from_raw_os_error(libc::ELOOP),
+        );
+        assert_eq!(symlink.kind(), ErrorKind::Symlink);
+        assert_eq!(lost("a", 1).kind(), ErrorKind::StorageFull);
+        assert_eq!(
+            LogError::Several(vec![io_error(io::ErrorKind::NotFound), lost("a", 1)]).kind(),
+            ErrorKind::NotFound
+        );
+    }
+
+    /// Mutant: the `Several` arm of `LogError::lost_events` deleted (a flush
+    /// that lost events in two files reports none).
+    #[test]
+    fn several_errors_lose_the_sum_of_their_events() {
+        let several = LogError::Several(vec![
+            lost("a", 3),
+            io_error(io::ErrorKind::NotFound),
+            lost("b", 4),
+        ]);
+        assert_eq!(several.lost_events(), 7);
+        assert_eq!(io_error(io::ErrorKind::NotFound).lost_events(), 0);
+    }
+
+    /// Mutants: `push_merged` doing nothing, its `+=` as `-=` or `*=`, and
+    /// `combine`'s `len() == 1` as `!=` (one loss wrapped in `Several`).
+    #[test]
+    fn losses_of_one_file_add_up_and_other_errors_are_kept_beside_them() {
+        assert!(matches!(
+            LogError::combine(None, lost("a", 2)),
+            LogError::Lost { events: 2, .. }
+        ));
+        let merged = LogError::combine(Some(lost("a", 2)), lost("a", 3));
+        let LogError::Lost { path, events, .. } = &merged else {
+            panic!("one file's losses must stay one `Lost`: {merged:?}");
+        };
+        assert_eq!((path.as_path(), *events), (Path::new("a"), 5));
+
+        let mixed = LogError::combine(Some(merged), io_error(io::ErrorKind::NotFound));
+        let mixed = LogError::combine(
+            Some(mixed),
+            LogError::Several(vec![lost("b", 1), lost("a", 4)]),
+        );
+        let LogError::Several(errors) = &mixed else {
+            panic!("errors of different files must all be kept: {mixed:?}");
+        };
+        let summary: Vec<(ErrorKind, u64)> =
+            errors.iter().map(|e| (e.kind(), e.lost_events())).collect();
+        assert_eq!(
+            summary,
+            [
+                (ErrorKind::StorageFull, 9),
+                (ErrorKind::NotFound, 0),
+                (ErrorKind::StorageFull, 1),
+            ]
+        );
+        assert_eq!(mixed.lost_events(), 10);
+    }
+
+    /// Mutants: `join_errors` returning `""` or `"xyzzy"` (the message of
+    /// `Several` names none of its errors).
+    #[test]
+    fn several_errors_print_every_one_in_order() {
+        let several = LogError::Several(vec![lost("a.jsonl", 2), LogError::Shutdown]);
+        assert_eq!(
+            several.to_string(),
+            "2 errors: 2 buffered event(s) of `a.jsonl` were lost: cannot write `a.jsonl`: \
+             No space left on device (os error 28); the logger was shut down; the event was \
+             not written"
+        );
+    }
+
+    /// Mutant: `ErrorKind`'s `Display` writing nothing (the stderr line
+    /// "further  errors of this logger" names no kind).
+    #[test]
+    fn a_kind_displays_as_its_name() {
+        let names: Vec<String> = ErrorKind::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(names[0], "Shutdown");
+        assert_eq!(names[5], "StorageFull");
+        assert_eq!(names[10], "Config");
+    }
+
+    /// Mutants: `ErrorKind::index` returning 0 or 1 (every kind counted in
+    /// one slot), `ErrorCounts::iter` empty, `ErrorCounts::total` 0, and
+    /// `counts`' `> 0` as `>= 0` (kinds never met listed with 0).
+    #[test]
+    fn the_reporter_counts_each_kind_apart_and_lists_only_the_kinds_met() {
+        let reporter = ErrorReporter::new("test logger".to_owned());
+        assert_eq!(reporter.counts(), ErrorCounts::default());
+        assert_eq!(reporter.counts().iter().count(), 0);
+        reporter.report(&io_error(io::ErrorKind::StorageFull));
+        reporter.report(&lost("a", 5));
+        reporter.report(&LogError::Shutdown);
+        reporter.report_kind(ErrorKind::FileReplaced, &"a.jsonl was replaced");
+        let counts = reporter.counts();
+        assert_eq!(
+            counts.iter().collect::<Vec<_>>(),
+            [
+                (ErrorKind::Shutdown, 1),
+                (ErrorKind::StorageFull, 2),
+                (ErrorKind::FileReplaced, 1),
+            ]
+        );
+        assert_eq!(counts.get(ErrorKind::StorageFull), 2);
+        assert_eq!(counts.get(ErrorKind::Io), 0);
+        assert_eq!(counts.total(), 4);
+    }
+}

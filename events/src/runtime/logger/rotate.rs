@@ -175,11 +175,9 @@ impl FileState {
                     .position(|&b| b == b'\n')
                     .map_or(rest.len(), |i| i + 1)
             };
+            // The next line, if any, did not fit: the next round rotates.
             self.append(&rest[..chunk]).map_err(|err| (done, err))?;
             done += chunk;
-            if done < bytes.len() {
-                self.rotate(config).map_err(|err| (done, err))?;
-            }
         }
         Ok(outcome)
     }
@@ -213,9 +211,7 @@ impl FileState {
         if let Some(open) = self.file.take()
             && config.durability == super::Durability::Durable
         {
-            open.file
-                .sync_data()
-                .map_err(|err| LogError::io("sync", &self.path, err))?;
+            sync_data(&open.file, &self.path)?;
         }
         let mut target = self.dir.join(segment_name(&self.name, self.next_segment));
         // Never overwrite a segment someone else left behind.
@@ -226,9 +222,7 @@ impl FileState {
         fs::rename(&self.path, &target).map_err(|err| LogError::io("rotate", &self.path, err))?;
         self.next_segment += 1;
         if config.durability == super::Durability::Durable {
-            File::open(&self.dir)
-                .and_then(|dir| dir.sync_all())
-                .map_err(|err| LogError::io("sync", &self.dir, err))?;
+            sync_dir(&self.dir)?;
         }
         self.reopen(config)
     }
@@ -240,15 +234,264 @@ impl FileState {
         let Some(open) = &mut self.file else {
             return Ok(());
         };
-        open.file
-            .sync_data()
-            .map_err(|err| LogError::io("sync", &self.path, err))?;
+        sync_data(&open.file, &self.path)?;
         if !open.entry_synced {
-            File::open(&self.dir)
-                .and_then(|dir| dir.sync_all())
-                .map_err(|err| LogError::io("sync", &self.dir, err))?;
+            sync_dir(&self.dir)?;
             open.entry_synced = true;
         }
         Ok(())
+    }
+}
+
+/// `fdatasync`s a log file's data.
+fn sync_data(file: &File, path: &Path) -> Result<(), LogError> {
+    #[cfg(test)]
+    tests::record_sync(path);
+    file.sync_data()
+        .map_err(|err| LogError::io("sync", path, err))
+}
+
+/// `fsync`s a directory, so the names created or renamed in it survive a
+/// power loss.
+fn sync_dir(dir: &Path) -> Result<(), LogError> {
+    #[cfg(test)]
+    tests::record_sync(dir);
+    File::open(dir)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|err| LogError::io("sync", dir, err))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each test names the mutant of this file it was seen to fail on
+    //! (`reliability/MUTANTS.md`). The syncs are recorded per thread, so the
+    //! durable tests see exactly the calls of their own `FileState`.
+
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::Durability;
+
+    thread_local! {
+        static SYNCED: RefCell<Vec<PathBuf>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn record_sync(path: &Path) {
+        SYNCED.with(|synced| synced.borrow_mut().push(path.to_owned()));
+    }
+
+    /// The paths synced on this thread since the last call.
+    fn take_syncs() -> Vec<PathBuf> {
+        SYNCED.with(|synced| std::mem::take(&mut *synced.borrow_mut()))
+    }
+
+    fn config(max_file_bytes: u64) -> LoggerConfig {
+        LoggerConfig::default().max_file_bytes(max_file_bytes)
+    }
+
+    /// `name`'s active file and segments, oldest first, as text.
+    fn files(dir: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let text = fs::read_to_string(entry.path()).unwrap();
+                (entry.file_name().into_string().unwrap(), text)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+            .collect()
+    }
+
+    /// Mutants of `ends_mid_line`: returning `false`, `size > 0` as
+    /// `size < 0`, `size - 1` as `size + 1` or `size / 1`, and `!=` as `==`.
+    #[test]
+    fn a_file_ends_mid_line_when_its_last_byte_is_not_a_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, mid_line) in [
+            ("", false),
+            ("a", true),
+            ("\n", false),
+            ("{\"a\":1}\n{\"b\"", true),
+            ("{\"a\":1}\n", false),
+        ] {
+            let path = dir.path().join("f.jsonl");
+            fs::write(&path, text).unwrap();
+            let file = File::open(&path).unwrap();
+            assert_eq!(
+                ends_mid_line(&file, text.len() as u64),
+                mid_line,
+                "{text:?}"
+            );
+        }
+    }
+
+    /// Mutants: `reopen`'s `size += 1` as `-=` or `*=` (the newline added
+    /// after a torn tail not counted, so the file grows past its limit).
+    #[test]
+    fn a_torn_tail_gets_its_newline_and_the_newline_counts_toward_the_size() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.jsonl"), "torn").unwrap();
+        let config = config(10);
+        let mut state = FileState::open(dir.path(), "a.jsonl", &config).unwrap();
+        // "torn\n" is 5 bytes; 6 more would make 11.
+        state.write_lines(b"abcde\n", &config).unwrap();
+        assert_eq!(
+            files(dir.path()),
+            pairs(&[("a.1.jsonl", "torn\n"), ("a.jsonl", "abcde\n")])
+        );
+    }
+
+    /// Mutants of `write_lines`: `size > 0` as `== 0` (a line too long for
+    /// the rest of a non-empty file written into it), and, for a line longer
+    /// than a whole segment, `b == b'\n'` as `!=` and `i + 1` as `i - 1` or
+    /// `i * 1` (the line cut, or its newline left for the next segment).
+    #[test]
+    fn lines_fill_a_file_up_to_its_limit_and_a_longer_line_gets_a_segment_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(10);
+        let mut state = FileState::open(dir.path(), "a.jsonl", &config).unwrap();
+        // Exactly 10 bytes: one file, no rotation yet.
+        state.write_lines(b"aaaa\nbbbb\n", &config).unwrap();
+        assert_eq!(files(dir.path()), pairs(&[("a.jsonl", "aaaa\nbbbb\n")]));
+        // Two lines that cross two limits, and one longer than a segment.
+        state.write_lines(b"cc\n", &config).unwrap();
+        state
+            .write_lines(b"0123456789abc\nd\neeeeeee\nff\n", &config)
+            .unwrap();
+        state.write_lines(b"g\n", &config).unwrap();
+        assert_eq!(
+            files(dir.path()),
+            pairs(&[
+                ("a.1.jsonl", "aaaa\nbbbb\n"),
+                ("a.2.jsonl", "cc\n"),
+                ("a.3.jsonl", "0123456789abc\n"),
+                ("a.4.jsonl", "d\neeeeeee\n"),
+                ("a.jsonl", "ff\ng\n"),
+            ])
+        );
+    }
+
+    /// A segment longer than the limit is only ever one line, even when the
+    /// long line comes first in an empty file. Mutant: `size > 0` as
+    /// `>= 0` (an empty file rotated forever: this test times out).
+    #[test]
+    fn a_line_longer_than_a_segment_in_an_empty_file_is_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(4);
+        let mut state = FileState::open(dir.path(), "a.jsonl", &config).unwrap();
+        state.write_lines(b"abcdefgh\nij\n", &config).unwrap();
+        assert_eq!(
+            files(dir.path()),
+            pairs(&[("a.1.jsonl", "abcdefgh\n"), ("a.jsonl", "ij\n")])
+        );
+    }
+
+    /// Mutants: `FileState::open`'s `n + 1` as `n - 1` (a hole left by
+    /// someone below the last segment filled with the newest lines), and
+    /// `rotate`'s skip loop `+= 1` as `-=` (a planted segment's number
+    /// taken by going down).
+    #[test]
+    fn rotation_numbers_past_every_segment_already_there() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.1.jsonl"), "one\n").unwrap();
+        fs::write(dir.path().join("a.3.jsonl"), "three\n").unwrap();
+        let config = config(4);
+        let mut state = FileState::open(dir.path(), "a.jsonl", &config).unwrap();
+        state.write_lines(b"new\n", &config).unwrap();
+        // Someone plants the number the next rotation would take.
+        fs::write(dir.path().join("a.5.jsonl"), "planted\n").unwrap();
+        state.write_lines(b"newer\n", &config).unwrap();
+        state.write_lines(b"z\n", &config).unwrap();
+        assert_eq!(
+            files(dir.path()),
+            pairs(&[
+                ("a.1.jsonl", "one\n"),
+                ("a.3.jsonl", "three\n"),
+                ("a.4.jsonl", "new\n"),
+                ("a.5.jsonl", "planted\n"),
+                ("a.6.jsonl", "newer\n"),
+                ("a.jsonl", "z\n"),
+            ])
+        );
+    }
+
+    /// Mutants: `rotate`'s two `Durability::Durable` checks as `!=` (a
+    /// durable rotation that syncs neither the full file nor the rename, a
+    /// buffered one that syncs both).
+    #[test]
+    fn a_durable_rotation_syncs_the_full_file_then_the_directory_and_others_do_not() {
+        for durability in [Durability::Durable, Durability::Buffered, Durability::Line] {
+            let dir = tempfile::tempdir().unwrap();
+            let config = config(4).durability(durability);
+            let mut state = FileState::open(dir.path(), "a.jsonl", &config).unwrap();
+            state.write_lines(b"abc\n", &config).unwrap();
+            take_syncs();
+            state.write_lines(b"de\n", &config).unwrap();
+            let expected = if durability == Durability::Durable {
+                vec![dir.path().join("a.jsonl"), dir.path().to_owned()]
+            } else {
+                Vec::new()
+            };
+            assert_eq!(take_syncs(), expected, "{durability:?}");
+        }
+    }
+
+    /// Mutants: `sync` returning `Ok(())` (nothing synced) and its
+    /// `!entry_synced` negated (the new file's directory never synced, or
+    /// synced on every call).
+    #[test]
+    fn sync_syncs_the_data_every_time_and_the_directory_once_per_opened_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config(1024);
+        let mut state = FileState::open(dir.path(), "a.jsonl", &config).unwrap();
+        let file = dir.path().join("a.jsonl");
+        state.sync().unwrap();
+        assert_eq!(take_syncs(), [file.clone(), dir.path().to_owned()]);
+        state.sync().unwrap();
+        state.sync().unwrap();
+        assert_eq!(take_syncs(), [file.clone(), file]);
+    }
+
+    /// Opening an existing log file appends to it. Mutant: the
+    /// `AlreadyExists` guard of `open_log_file` as `true` (a creation
+    /// refused for another reason retried as a plain open, which reports
+    /// "not found" instead of the refusal).
+    #[test]
+    fn a_refused_creation_is_reported_as_refused_and_an_existing_file_is_appended_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        fs::write(&path, "kept\n").unwrap();
+        open_log_file(&path).unwrap().write_all(b"more\n").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "kept\nmore\n");
+
+        // A directory no one may write to, or, for root (who may), sysfs,
+        // which refuses every new file.
+        let locked = dir.path().join("locked");
+        fs::create_dir(&locked).unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).unwrap();
+        let refused = open_log_file(&locked.join("a.jsonl")).err().or_else(|| {
+            let sysfs = Path::new("/sys/kernel").is_dir();
+            sysfs
+                .then(|| open_log_file(Path::new("/sys/basis-events-test.jsonl")).err())
+                .flatten()
+        });
+        match refused {
+            Some(err) => assert!(
+                matches!(
+                    err.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                ),
+                "a refused creation reported as: {err}"
+            ),
+            None => eprintln!("nothing refuses new files here; the refusal is not checked"),
+        }
     }
 }
