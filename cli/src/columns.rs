@@ -303,19 +303,35 @@ impl LayoutBuilder {
                 let Some(object) = value.as_object() else {
                     return;
                 };
+                // Looked up before anything is cloned: after the first
+                // lines, every key is already known.
+                if !self.map_keys.contains_key(path.as_slice()) {
+                    self.map_keys.insert(path.clone(), IndexSet::new());
+                }
+                if let Some(keys) = self.map_keys.get_mut(path.as_slice()) {
+                    for key in object.keys() {
+                        if !keys.contains(key.as_str()) {
+                            keys.insert(key.clone());
+                        }
+                    }
+                }
+                // A map of scalars (the usual) has nothing inside to learn.
+                if matches!(inner_shape.as_ref(), Shape::Scalar(_) | Shape::List(_)) {
+                    return;
+                }
                 for (key, inner) in object {
-                    self.map_keys
-                        .entry(path.clone())
-                        .or_default()
-                        .insert(key.clone());
                     path.push(key.clone());
                     self.observe_at(inner_shape, inner, path);
                     path.pop();
                 }
             }
             Shape::Any => {
-                let seen = self.seen.entry(path.clone()).or_insert(Seen::Nothing);
-                *seen = seen.with(value);
+                if !self.seen.contains_key(path.as_slice()) {
+                    self.seen.insert(path.clone(), Seen::Nothing);
+                }
+                if let Some(seen) = self.seen.get_mut(path.as_slice()) {
+                    *seen = seen.with(value);
+                }
             }
             Shape::Scalar(_) | Shape::List(_) => {}
         }

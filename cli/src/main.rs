@@ -8,6 +8,12 @@ use std::process::ExitCode;
 use basis_log::output::{is_closed_pipe, warn};
 use clap::Parser;
 
+/// Every line read becomes short-lived strings and maps; mimalloc's
+/// thread-local free lists serve them without glibc's consolidation passes
+/// (export 1.0 -> see cli/BENCHMARKS.md for the figures).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Typed, schema-checked audit trail of a trading-strategy engine: demo
 /// backtest, results store, and the logging guide's debugging workflows.
 #[derive(Debug, Parser)]

@@ -6,7 +6,8 @@
 //! `Checker::check` as `Ok(())`, its compile-once test negated, the
 //! `SystemErrorEvent` test inverted; `check_error_code` as `Ok(())` and each
 //! of its three comparisons inverted; `compile`'s pid match inverted and its
-//! version filter as `<`; `current_value` as a default; `current_schema` as
+//! version filter as `<`; `current_value` and `check_parsed` as a default;
+//! `current_schema` as
 //! a default or with its version guard as `true`, `false` or `<`;
 //! `Position::segment` as `None` or a constant; `Problem::position` without
 //! its `Gap`/`Repeat` arm; `Checker`'s `Debug` as nothing.
@@ -183,6 +184,12 @@ fn current_value_and_schema_of_a_line_of_the_current_version() {
     let record = run.records().next().unwrap().unwrap();
     let value = Checker::new().current_value(&record).unwrap();
     assert_eq!(value, serde_json::from_str::<Value>(&text).unwrap());
+    // The check's own parse is the same value, and a line of the current
+    // version needs no other.
+    let mut checker = Checker::new();
+    let parsed = checker.check_parsed(&run, &record).unwrap();
+    assert_eq!(parsed, value);
+    assert_eq!(checker.current_from(&record, parsed).unwrap(), value);
 
     let given = json!({"type": "object", "title": "as the run wrote it"});
     let linked = basis_events::event_named("PositionSnapshot")

@@ -34,12 +34,13 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use basis_events::reader::{
-    Checker, EVENTS_DIR, Problem, RawRecord, ReadOptions, Run, check_in_order_then, parse_segment,
+    Checker, EVENTS_DIR, Problem, RawRecord, ReadOptions, Run, check_in_order_then, map_in_order,
+    parse_segment,
 };
 use basis_report::{LoadBuilder, LoadedRun};
 use serde_json::Value;
 
-use crate::columns::{LayoutBuilder, csv_cell, record_shape};
+use crate::columns::{Column, LayoutBuilder, csv_cell, record_shape};
 use crate::ids::{check_plain_name, check_target_path};
 use crate::{Error, Result};
 use parquet_out::ParquetSink;
@@ -324,13 +325,13 @@ struct EventExport<'a> {
     threads: usize,
 }
 
-/// The checked records of one event, with every problem handed to `bad`.
-/// Lines are checked and converted on every core; `each` and `bad` see them
-/// in the order read. The first error `each` returns ends the export.
+/// The checked records of one event and the problems met, in the order
+/// read; lines are checked and converted on every core. The problems of
+/// the open are handed over too (every read repeats them). The first error
+/// `each` returns ends the export.
 fn for_each_record(
     job: &EventExport<'_>,
-    mut bad: impl FnMut(&Problem),
-    mut each: impl FnMut(&RawRecord, Value) -> Result<()>,
+    mut each: impl FnMut(std::result::Result<(&RawRecord, Value), &Problem>) -> Result<()>,
 ) -> Result<()> {
     let mut failed = None;
     check_in_order_then(
@@ -338,21 +339,17 @@ fn for_each_record(
         job.run.records_of(job.name),
         job.threads,
         // A line of an older version is exported as the current one.
-        |checker, record| checker.current_value(record),
+        |checker, record, parsed| checker.current_from(record, parsed),
         |checked| {
             if failed.is_some() {
                 return;
             }
-            match checked {
-                Ok((record, value)) => {
-                    if let Err(err) = each(&record, value) {
-                        failed = Some(err);
-                    }
-                }
-                // Problems of the open come with every read; they are
-                // reported once.
-                Err(problem) if problem.position().is_none() => {}
-                Err(problem) => bad(&problem),
+            let done = match checked {
+                Ok((record, value)) => each(Ok((&record, value))),
+                Err(problem) => each(Err(&problem)),
+            };
+            if let Err(err) = done {
+                failed = Some(err);
             }
         },
     );
@@ -364,57 +361,49 @@ fn export_event(
     loaded: &mut LoadBuilder,
     skipped: &mut Vec<String>,
 ) -> Result<summary::FileSummary> {
-    // Pass 1: learn the CSV's map columns and free-form types.
+    // Pass 1 checks every line once: it learns the CSV's map columns and
+    // free-form types, writes Parquet and the digest (neither needs the
+    // columns), and remembers which records became rows.
     let shape = record_shape(job.schema);
     let mut layout = LayoutBuilder::new(shape.clone());
-    for_each_record(
-        job,
-        |_| {},
-        |_, record| {
-            layout.observe(&record);
-            Ok(())
-        },
-    )?;
-    let columns = layout.columns();
-
-    // Pass 2: CSV, Parquet and the digest, one record at a time.
-    let csv_file = File::create(job.csv_path).map_err(Error::io(job.csv_path))?;
-    let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, csv_file));
-    let csv_err = |source| Error::Csv {
-        path: job.csv_path.to_owned(),
-        source,
-    };
-    csv.write_record(columns.iter().map(|c| c.name.as_str()))
-        .map_err(csv_err)?;
     let mut parquet = ParquetSink::create(job.parquet_path, &shape)?;
     let mut events = 0;
     let mut skipped_lines = 0;
     let mut torn_tails = 0;
     let mut segments = BTreeSet::new();
-    let mut row = Vec::with_capacity(columns.len());
     let mut problems = Vec::new();
-    for_each_record(
-        job,
-        |problem| problems.push(problem.clone()),
-        |record, value| {
-            if let Err(bad) = parquet_out::check(&shape, &value) {
-                skipped_lines += 1;
-                skipped.push(format!("{}: {bad}", record.position()));
+    let mut rows = RowMask::default();
+    for_each_record(job, |checked| {
+        let (record, value) = match checked {
+            Ok(checked) => checked,
+            Err(problem) => {
+                rows.push(false);
+                // Problems of the open come with every read; they are
+                // reported once.
+                if problem.position().is_some() {
+                    problems.push(problem.clone());
+                }
                 return Ok(());
             }
-            segments.insert(record.position().path().to_owned());
-            row.clear();
-            row.extend(columns.iter().map(|c| csv_cell(c.get(&value))));
-            csv.write_record(&row).map_err(csv_err)?;
-            loaded.record(record);
-            events += 1;
-            parquet.push(value)?.map_err(|bad| Error::BadLine {
-                path: record.position().path().to_owned(),
-                line: record.position().line(),
-                reason: bad.to_string(),
-            })
-        },
-    )?;
+        };
+        layout.observe(&value);
+        if let Err(bad) = parquet_out::check(&shape, &value) {
+            rows.push(false);
+            skipped_lines += 1;
+            skipped.push(format!("{}: {bad}", record.position()));
+            return Ok(());
+        }
+        rows.push(true);
+        segments.insert(record.position().path().to_owned());
+        loaded.record(record);
+        events += 1;
+        parquet.push(value)?.map_err(|bad| Error::BadLine {
+            path: record.position().path().to_owned(),
+            line: record.position().line(),
+            reason: bad.to_string(),
+        })
+    })?;
+    parquet.finish()?;
     for problem in &problems {
         match problem {
             Problem::TornTail { .. } => torn_tails += 1,
@@ -423,8 +412,7 @@ fn export_event(
         skipped.push(problem.to_string());
         loaded.problem(problem);
     }
-    csv.flush().map_err(Error::io(job.csv_path))?;
-    parquet.finish()?;
+    write_csv(job, &layout.columns(), &rows)?;
     let segment_count = job
         .run
         .processes()
@@ -441,4 +429,116 @@ fn export_event(
         skipped_lines,
         torn_tails,
     })
+}
+
+/// Which records of one event, in the order read, pass 1 made rows of: one
+/// bit per record the reader handed over (about 1.4 million a gigabyte).
+#[derive(Debug, Default)]
+struct RowMask {
+    bits: Vec<u64>,
+    len: usize,
+}
+
+impl RowMask {
+    fn push(&mut self, row: bool) {
+        if self.len.is_multiple_of(64) {
+            self.bits.push(0);
+        }
+        if row {
+            self.bits[self.len / 64] |= 1 << (self.len % 64);
+        }
+        self.len += 1;
+    }
+
+    /// Whether record `index` became a row; `None` past the records pass 1
+    /// saw.
+    fn get(&self, index: usize) -> Option<bool> {
+        (index < self.len).then(|| self.bits[index / 64] & (1 << (index % 64)) != 0)
+    }
+}
+
+/// Pass 2: the CSV, from the records pass 1 made rows of, in the same order.
+/// Pass 1 checked them, so each is only converted (on every core) into its
+/// cells under the columns pass 1 learned.
+fn write_csv(job: &EventExport<'_>, columns: &[Column], rows: &RowMask) -> Result<()> {
+    let csv_file = File::create(job.csv_path).map_err(Error::io(job.csv_path))?;
+    let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, csv_file));
+    let csv_err = |source| Error::Csv {
+        path: job.csv_path.to_owned(),
+        source,
+    };
+    csv.write_record(columns.iter().map(|c| c.name.as_str()))
+        .map_err(csv_err)?;
+    let changed = |detail: String| {
+        Error::Usage(format!(
+            "{}: the event files of `{}` changed between the two passes of the export \
+         ({detail}); a completed run must not change, and a running one is exported \
+         with --allow-running",
+            job.run.dir().display(),
+            job.name
+        ))
+    };
+    let mut failed = None;
+    let mut index = 0;
+    map_in_order(
+        job.run.records_of(job.name).enumerate(),
+        job.threads,
+        Checker::new,
+        |checker, (i, item)| match (rows.get(i), item) {
+            (Some(false), _) => Ok(None),
+            (Some(true), Ok(record)) => checker
+                .current_value(&record)
+                .map(|value| Some(columns.iter().map(|c| csv_cell(c.get(&value))).collect()))
+                .map_err(|problem| changed(problem.to_string())),
+            (Some(true), Err(problem)) => Err(changed(problem.to_string())),
+            (None, _) => Err(changed(format!(
+                "more than the {} records read first",
+                rows.len
+            ))),
+        },
+        |cells: Result<Option<Vec<String>>>| {
+            index += 1;
+            if failed.is_some() {
+                return;
+            }
+            match cells {
+                Ok(Some(cells)) => {
+                    if let Err(err) = csv.write_record(&cells) {
+                        failed = Some(csv_err(err));
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => failed = Some(err),
+            }
+        },
+    );
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    if index != rows.len {
+        return Err(changed(format!("{index} records, {} read first", rows.len)));
+    }
+    csv.flush().map_err(Error::io(job.csv_path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RowMask;
+
+    /// Each record's bit is its own, across word boundaries, and nothing
+    /// past the records pushed is a row.
+    #[test]
+    fn the_row_mask_remembers_each_record_and_knows_where_it_ends() {
+        let mut mask = RowMask::default();
+        let rows: Vec<bool> = (0..200)
+            .map(|i| i % 3 == 0 || i == 64 || i == 127)
+            .collect();
+        for row in &rows {
+            mask.push(*row);
+        }
+        let got: Vec<bool> = (0..200).map(|i| mask.get(i).unwrap()).collect();
+        assert_eq!(got, rows);
+        assert_eq!(mask.get(200), None);
+        assert_eq!(RowMask::default().get(0), None);
+    }
 }

@@ -85,6 +85,21 @@ impl Checker {
     /// its catalog schema (or the schema itself does not compile), with
     /// [`LineFault::Typed`] when it fails the linked event's typed parse.
     pub fn check(&mut self, run: &Run, record: &RawRecord) -> Result<(), Problem> {
+        self.check_parsed(run, record).map(drop)
+    }
+
+    /// [`Checker::check`], giving back the line as the check parsed it, so
+    /// that a caller who needs the line's value does not parse it again
+    /// (see [`Checker::current_from`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Checker::check`].
+    pub fn check_parsed(
+        &mut self,
+        run: &Run,
+        record: &RawRecord,
+    ) -> Result<serde_json::Value, Problem> {
         let position = record.position();
         let key = (position.pid(), record.event().to_owned());
         if !self.compiled.contains_key(&key) {
@@ -115,7 +130,9 @@ impl Checker {
             )));
         }
         if record.event() == SystemErrorEvent::NAME {
-            return check_error_code(run, record, &value).map_err(bad);
+            return check_error_code(run, record, &value)
+                .map(|()| value)
+                .map_err(bad);
         }
         if let Some(info) = compiled.typed
             && let Err(error) = info.parse_line_at(record.line(), compiled.version)
@@ -126,7 +143,7 @@ impl Checker {
                 error,
             )));
         }
-        Ok(())
+        Ok(value)
     }
 }
 
@@ -153,6 +170,25 @@ impl Checker {
                 .map_err(|err| bad(LineFault::from_upcast(info.name(), info.version(), err))),
             _ => serde_json::from_str(record.line())
                 .map_err(|err| bad(LineFault::NotJson(Arc::new(err)))),
+        }
+    }
+
+    /// [`Checker::current_value`] of a record whose line is already parsed
+    /// (`parsed`, from [`Checker::check_parsed`]): `parsed` itself when the
+    /// line is of its event's current version, which is one parse less per
+    /// line; the upcast line otherwise.
+    ///
+    /// # Errors
+    ///
+    /// As [`Checker::current_value`].
+    pub fn current_from(
+        &self,
+        record: &RawRecord,
+        parsed: serde_json::Value,
+    ) -> Result<serde_json::Value, Problem> {
+        match (crate::event_named(record.event()), record.version()) {
+            (Some(info), Some(version)) if version < info.version() => self.current_value(record),
+            _ => Ok(parsed),
         }
     }
 

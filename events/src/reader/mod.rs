@@ -124,7 +124,7 @@ pub use bounded::DEFAULT_LINE_LIMIT;
 pub use check::Checker;
 pub use lines::{Line, LineReader, read_all};
 pub use open::SkipReason;
-pub use parallel::{check_in_order, check_in_order_then, default_threads};
+pub use parallel::{check_in_order, check_in_order_then, default_threads, map_in_order};
 pub use position::Position;
 pub use problem::{LineFault, Problem};
 pub use record::{RawRecord, TypedRecord};

@@ -58,20 +58,21 @@ where
         run,
         records,
         threads,
-        |_, _| Ok(()),
+        |_, _, _| Ok(()),
         |verdict| each(verdict.map(|(record, ())| record)),
     );
 }
 
 /// [`check_in_order`], and `then` applied on the workers to each valid
-/// record, so that work on a record that needs no order (converting it into
-/// a row, say) is spread over the cores too. A problem `then` returns is
+/// record with its line as the check parsed it, so that work on a record
+/// that needs no order (converting it into a row, say) is spread over the
+/// cores too, without parsing the line again. A problem `then` returns is
 /// handed over in the record's place.
 pub fn check_in_order_then<I, U, T, F>(run: &Run, records: I, threads: usize, then: T, each: F)
 where
     I: Iterator<Item = Result<RawRecord, Problem>> + Send,
     U: Send,
-    T: Fn(&Checker, &RawRecord) -> Result<U, Problem> + Sync,
+    T: Fn(&Checker, &RawRecord, serde_json::Value) -> Result<U, Problem> + Sync,
     F: FnMut(Result<(RawRecord, U), Problem>),
 {
     let threads = if threads == 0 {
@@ -85,24 +86,29 @@ where
         Checker::new,
         |checker, item| {
             let record = item?;
-            checker.check(run, &record)?;
-            let done = then(checker, &record)?;
+            let parsed = checker.check_parsed(run, &record)?;
+            let done = then(checker, &record, parsed)?;
             Ok((record, done))
         },
         each,
     );
 }
 
-/// `work` applied to every item of `items` on `threads` workers, each with
-/// its own state from `init`, and `each` called with the results in the
-/// order of `items`.
-pub(crate) fn map_in_order<T, U, S, I, N, W, F>(
-    items: I,
-    threads: usize,
-    init: N,
-    work: W,
-    mut each: F,
-) where
+/// `work` applied to every item of `items` on `threads` workers (0 for
+/// [`default_threads`], 1 on the calling thread), each worker with its own
+/// state from `init`, and `each` called with the results in the order of
+/// `items`. What [`check_in_order`] is built on, for work on records that
+/// needs no check (a second pass over records checked before, say).
+///
+/// ```
+/// use basis_events::reader::map_in_order;
+///
+/// let mut squares = Vec::new();
+/// map_in_order(1..=1000u64, 0, || (), |(), n| n * n, |square| squares.push(square));
+/// assert_eq!(squares, (1..=1000u64).map(|n| n * n).collect::<Vec<_>>());
+/// ```
+pub fn map_in_order<T, U, S, I, N, W, F>(items: I, threads: usize, init: N, work: W, mut each: F)
+where
     T: Send,
     U: Send,
     I: Iterator<Item = T> + Send,
@@ -110,7 +116,12 @@ pub(crate) fn map_in_order<T, U, S, I, N, W, F>(
     W: Fn(&mut S, T) -> U + Sync,
     F: FnMut(U),
 {
-    if threads <= 1 {
+    let threads = if threads == 0 {
+        default_threads()
+    } else {
+        threads
+    };
+    if threads == 1 {
         let mut state = init();
         for item in items {
             each(work(&mut state, item));
