@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+pub mod measure;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -93,10 +95,15 @@ pub fn operation(n: u64) -> OperationExecutionEvent {
     }
 }
 
-/// `target/bench-data/{bytes}/logs/benchrun/1/`, generated if it is not
-/// there complete.
+/// `target/bench-data/{bytes}/logs/benchrun/1/` for `BASIS_BENCH_BYTES`,
+/// generated if it is not there complete.
 pub fn run_dir() -> PathBuf {
-    let bytes = bytes_wanted();
+    run_dir_of(bytes_wanted())
+}
+
+/// The benchmark run of at least `bytes` of operations, generated into
+/// `target/bench-data/{bytes}/` if it is not there complete.
+pub fn run_dir_of(bytes: u64) -> PathBuf {
     let root = target_dir().join("bench-data").join(bytes.to_string());
     let logs = root.join("logs");
     let dir = logs.join("benchrun/1");
