@@ -115,19 +115,23 @@ fn events_that_is_a_file_is_reported_and_no_events_dir_is_no_files() {
     );
 }
 
-/// Mutants: `Segment::is_frozen` as `true` or `false`.
+/// Mutants: `Segment::is_frozen` as `true` or `false`, `Segment::number`
+/// as `None`, `Some(0)` or `Some(1)`, and `ReadOptions::is_snapshot` as
+/// `false` (outside the doc tests, which the mutation runs leave out).
 #[test]
 fn a_snapshot_holds_its_segments_and_a_plain_open_does_not() {
     let root = tempfile::tempdir().unwrap();
     let dir = new_run(root.path());
-    fs::write(dir.join("events/positions.1.jsonl"), "").unwrap();
+    fs::write(dir.join("events/positions.2.jsonl"), "").unwrap();
     for (options, frozen) in [
         (ReadOptions::new(), false),
         (ReadOptions::new().snapshot(), true),
     ] {
         let run = Run::open_with(&dir, options).unwrap();
+        assert_eq!(run.options().is_snapshot(), frozen);
         let segments = run.processes()[0].files()[0].segments();
-        assert_eq!(segments.len(), 2);
+        let numbers: Vec<Option<u64>> = segments.iter().map(|s| s.number()).collect();
+        assert_eq!(numbers, [Some(2), None]);
         for segment in segments {
             assert_eq!(segment.is_frozen(), frozen, "{}", segment.path().display());
         }

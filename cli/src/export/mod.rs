@@ -14,9 +14,11 @@
 //! The run is read through the library reader (`basis_events::reader`), each
 //! line checked by its `Checker` against the schema the run's own catalog
 //! gives, so every event type of the catalog is exported, an engine's own
-//! included. Each event's records are read once to learn the CSV's map
-//! columns and once to write CSV, Parquet and the run's typed digest, from
-//! which the summary and the report page are both computed.
+//! included. Each event's records are read twice: the first pass checks
+//! every line (once, on every core), writes Parquet and the run's typed
+//! digest (from which the summary and the report page are both computed),
+//! and learns the CSV's map columns; the second converts the rows the first
+//! accepted into CSV under those columns, without checking them again.
 //!
 //! A run whose manifest does not say `completed` is refused unless
 //! `allow_running`: its files may still grow or rotate under the export.
