@@ -525,7 +525,83 @@ fn write_csv(job: &EventExport<'_>, columns: &[Column], rows: &RowMask) -> Resul
 
 #[cfg(test)]
 mod tests {
-    use super::RowMask;
+    use super::*;
+    use crate::demo::{self, DemoOptions};
+
+    /// The CSV pass against a mask of `rows` records, on a one-day demo
+    /// run's `OperationExecutionEvent`s.
+    fn csv_pass(dir: &Path, rows: &RowMask) -> (Result<()>, usize) {
+        let run = Run::open(&dir.join("logs/maskrun")).unwrap();
+        let records = run.records_of("OperationExecutionEvent").count();
+        let schema = Value::Bool(true);
+        let job = EventExport {
+            run: &run,
+            name: "OperationExecutionEvent",
+            file: "operation_executions.jsonl",
+            schema: &schema,
+            csv_path: &dir.join("ops.csv"),
+            parquet_path: &dir.join("ops.parquet"),
+            threads: 2,
+        };
+        (write_csv(&job, &[], rows), records)
+    }
+
+    fn demo_run(dir: &Path) {
+        demo::run(
+            &DemoOptions {
+                seed: 3,
+                days: 1,
+                capital: 10_000.0,
+                out: dir.join("logs"),
+                results: dir.join("results"),
+                correlation_id: Some("maskrun".to_owned()),
+                force: false,
+                max_file_bytes: None,
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+    }
+
+    /// Pass 2 never writes a CSV from records pass 1 did not see: more
+    /// records than pass 1 read, or fewer, is an error naming the run, the
+    /// event and both counts. (Mutants: the count check after the pass
+    /// removed; a record past the mask treated as a row.)
+    #[test]
+    fn the_csv_pass_refuses_records_that_changed_since_the_first_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        demo_run(dir.path());
+        let (_, records) = csv_pass(dir.path(), &RowMask::default());
+        assert!(records > 2, "{records}");
+
+        let mut all = RowMask::default();
+        (0..records).for_each(|_| all.push(true));
+        let (done, _) = csv_pass(dir.path(), &all);
+        done.unwrap();
+        let lines = std::fs::read_to_string(dir.path().join("ops.csv")).unwrap();
+        // The header, and one (empty: no columns) row per record.
+        assert_eq!(lines.lines().count(), 1 + records);
+
+        let mut fewer = RowMask::default();
+        (0..records - 1).for_each(|_| fewer.push(true));
+        let err = csv_pass(dir.path(), &fewer).0.unwrap_err().to_string();
+        assert!(
+            err.contains("`OperationExecutionEvent` changed between the two passes"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("more than the {} records", records - 1)),
+            "{err}"
+        );
+
+        let mut more = RowMask::default();
+        (0..records + 1).for_each(|_| more.push(false));
+        let err = csv_pass(dir.path(), &more).0.unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("{records} records, {} read first", records + 1)),
+            "{err}"
+        );
+    }
 
     /// Each record's bit is its own, across word boundaries, and nothing
     /// past the records pushed is a row.
