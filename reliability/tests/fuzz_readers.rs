@@ -104,6 +104,16 @@ fn valid_run(dir: &Path) -> Vec<Vec<u8>> {
             .unwrap();
     }
     logger.shutdown().unwrap();
+    // The catalog a run directory gets (`LogDirectoryManager` writes it):
+    // with it, the reader holds every line to having a `seq`, as the oracle
+    // does. Without it, a line whose `seq` a mutation deleted whole was
+    // read as a line of a run from before `seq` (found by CI's fuzz).
+    let catalog = basis_events::model::run_catalog::RunCatalog::of_this_binary().unwrap();
+    fs::write(
+        dir.join(basis_events::model::run_catalog::CATALOG_FILE),
+        serde_json::to_vec_pretty(&catalog).unwrap(),
+    )
+    .unwrap();
     files()
         .iter()
         .map(|f| fs::read(dir.join("events").join(f)).unwrap())
@@ -825,4 +835,27 @@ fn a_timestamp_only_the_schema_refuses_is_warned_by_failures_and_positions() {
             "{file}: {warnings:?}"
         );
     }
+}
+
+/// The case CI's fuzz found: a mutation deleted exactly `"seq":38,` from a
+/// line of `health_status.jsonl`. The run has a catalog, so the reader must
+/// report the line (`NoSeq`) like the oracle; before the fuzz run had its
+/// `catalog.json`, the line was read as one of a run from before `seq`.
+#[test]
+fn a_line_whose_seq_was_deleted_is_bad_in_a_run_with_a_catalog() {
+    let sandbox = tempfile::tempdir().unwrap();
+    let run = sandbox.path().join("logs").join("fuzz").join("1000");
+    let valid = valid_run(&run);
+    let case = Case {
+        file: files()
+            .iter()
+            .position(|f| *f == "health_status.jsonl")
+            .unwrap(),
+        content: Content::Mutated(vec![
+            Mutation::Delete(850_363_180_088_497_740, 33),
+            Mutation::Delete(7_215_862_501_125_288_354, 9),
+        ]),
+        segment: false,
+    };
+    check_validate_and_queries(&run, &valid, &case).unwrap();
 }
