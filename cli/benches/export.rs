@@ -30,7 +30,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use data::measure::{Sample, measure, median};
-use data::{bytes_wanted, duckdb_available, run_dir, samples, target_dir};
+use data::{bytes_wanted, duckdb_available, last_timestamp, run_dir, samples, target_dir};
 
 /// DuckDB's `COPY` of the file to `out` in `format`, timed inside Python
 /// around the statement; RSS is the Python process's own peak.
@@ -79,15 +79,7 @@ fn main() {
         .join("out");
     std::fs::create_dir_all(&out_root).expect("bench output directory");
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_basis-log"));
-    let last = {
-        let text = std::fs::read(&file).expect("bench file");
-        let last_line = text
-            .strip_suffix(b"\n")
-            .and_then(|t| t.rsplit(|b| *b == b'\n').next())
-            .expect("a last line");
-        let value: serde_json::Value = serde_json::from_slice(last_line).expect("JSON");
-        value["timestamp"].as_str().expect("timestamp").to_owned()
-    };
+    let last = last_timestamp(&file);
     let with_duckdb = duckdb_available();
     if !with_duckdb {
         eprintln!("Python's duckdb module not found; the DuckDB anchors are skipped");

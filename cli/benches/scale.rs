@@ -27,7 +27,7 @@ mod data;
 use std::path::PathBuf;
 
 use data::measure::{Sample, measure, median};
-use data::{TRACED, run_dir_of, samples, target_dir};
+use data::{TRACED, last_timestamp, run_dir_of, samples, target_dir};
 
 /// The commands measured, by name.
 const COMMANDS: [&str; 5] = ["failures", "trace", "at", "validate", "export"];
@@ -59,23 +59,6 @@ fn commands() -> Vec<&'static str> {
         .into_iter()
         .filter(|name| wanted.contains(name))
         .collect()
-}
-
-/// The engine time of the run's last line: `at` at it reads every line.
-fn last_timestamp(file: &std::path::Path) -> String {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(file).expect("bench file");
-    let len = f.metadata().expect("bench file").len();
-    let tail = len.min(64 << 10);
-    f.seek(SeekFrom::Start(len - tail)).expect("seek");
-    let mut text = Vec::new();
-    f.read_to_end(&mut text).expect("bench file");
-    let last_line = text
-        .strip_suffix(b"\n")
-        .and_then(|t| t.rsplit(|b| *b == b'\n').next())
-        .expect("a last line");
-    let value: serde_json::Value = serde_json::from_slice(last_line).expect("JSON");
-    value["timestamp"].as_str().expect("timestamp").to_owned()
 }
 
 /// One row of the table: a command at one size.

@@ -175,3 +175,20 @@ pub fn duckdb_available() -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// The engine time of the run's last line: `at` at it reads every line.
+pub fn last_timestamp(file: &Path) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(file).expect("bench file");
+    let len = f.metadata().expect("bench file").len();
+    let tail = len.min(64 << 10);
+    f.seek(SeekFrom::Start(len - tail)).expect("seek");
+    let mut text = Vec::new();
+    f.read_to_end(&mut text).expect("bench file");
+    let last_line = text
+        .strip_suffix(b"\n")
+        .and_then(|t| t.rsplit(|b| *b == b'\n').next())
+        .expect("a last line");
+    let value: serde_json::Value = serde_json::from_slice(last_line).expect("JSON");
+    value["timestamp"].as_str().expect("timestamp").to_owned()
+}
