@@ -11,6 +11,11 @@
 //! Kept here rather than taken from a crate: the Rust ports of LTTB and
 //! M4 either are unmaintained or bring SIMD and array dependencies for what
 //! is one loop, and the property the page relies on is tested below.
+//! [`streaming`] does the same for series too long to hold.
+
+mod streaming;
+
+pub(crate) use streaming::{Sample, TimeSampler};
 
 /// The indices of `values` to draw: all of them when there are at most
 /// `2 * buckets + 2`, else each bucket's min and max plus the first and

@@ -25,6 +25,16 @@ pub enum ReportError {
         source: io::Error,
     },
 
+    /// The temporary files that group a run's operation attempts (so that
+    /// memory does not grow with the run) could not be written or read.
+    #[error(
+        "cannot sort the run's operations in a temporary file (TMPDIR names where they go): {source}"
+    )]
+    Spill {
+        #[source]
+        source: io::Error,
+    },
+
     /// The drawing library failed to draw a chart.
     #[error("cannot draw the chart `{chart}`: {message}")]
     Chart { chart: String, message: String },

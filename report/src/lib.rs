@@ -33,6 +33,7 @@ pub mod compare;
 pub mod digest;
 mod downsample;
 mod error;
+mod external_sort;
 mod format;
 mod gaps;
 mod load;
@@ -351,7 +352,7 @@ mod tests {
         }
         data.first = Some(start);
         data.last = Some(start + Duration::minutes(TICKS - 1));
-        data.finish();
+        data.finish().unwrap();
 
         let loaded = LoadedRun {
             digest: data,

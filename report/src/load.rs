@@ -244,7 +244,11 @@ impl LoadBuilder {
     }
 
     /// The loaded run, its digest finished.
-    pub fn finish(mut self) -> LoadedRun {
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Spill`] when the digest's temporary files failed.
+    pub fn finish(mut self) -> Result<LoadedRun, ReportError> {
         for (_, (pid, segment, count)) in std::mem::take(&mut self.bad_per_segment) {
             if count > BAD_LINES_LISTED {
                 self.loaded.gaps.push(Gap::MoreBadLines {
@@ -262,8 +266,8 @@ impl LoadBuilder {
                 source.skipped = *skipped;
             }
         }
-        self.loaded.digest.finish();
-        self.loaded
+        self.loaded.digest.finish()?;
+        Ok(self.loaded)
     }
 }
 
@@ -285,7 +289,7 @@ pub fn load(run_dir: &Path) -> Result<LoadedRun, ReportError> {
             Err(problem) => builder.problem(&problem),
         }
     }
-    Ok(builder.finish())
+    builder.finish()
 }
 
 fn segment_of(path: &Path) -> String {

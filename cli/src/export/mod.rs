@@ -226,7 +226,7 @@ fn write_results(
         csv_files.push(csv_path);
         parquet_files.push(parquet_path);
     }
-    let loaded: LoadedRun = loaded.finish();
+    let loaded: LoadedRun = loaded.finish()?;
     let summary = Summary::from_loaded(backtest_id, &loaded, &catalog_events, files);
     let json_path = dir.join("summary.json");
     let mut json =

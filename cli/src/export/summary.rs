@@ -187,7 +187,7 @@ impl Summary {
         }
         let time =
             |t: basis_report::digest::Time| basis_events::EngineTime::from_utc(t).to_string();
-        let operations = digest.operations();
+        let operations = digest.operations.figures().clone();
         let mut errors = Errors::default();
         for severity in SEVERITIES {
             errors.by_severity.insert(severity.to_owned(), 0);

@@ -1,7 +1,7 @@
 //! Errors (SystemErrorEvent) by severity and by component, and every failure
 //! with its error code linked to the error-code docs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use basis_events::catalog::{OperationStatus, SystemErrorEvent};
 use basis_events::{Component, DomainEvent, Severity};
@@ -212,31 +212,25 @@ fn failures(page: &Page<'_>) -> Markup {
                 .or_insert(error);
         }
     }
-    let outcomes = data.outcomes();
-    let mut folded: Vec<(&str, &str)> = Vec::new();
+    let mut folded: HashSet<(&str, &str)> = HashSet::new();
     let mut rows: Vec<Failure<'_>> = data
         .operations
+        .incidents()
         .iter()
-        .filter(|op| {
-            matches!(
-                op.status,
-                OperationStatus::Failed | OperationStatus::RolledBack
-            )
-        })
-        .map(|op| {
+        .map(|incident| {
+            let op = &incident.row;
             let error = op
                 .error_code
                 .as_deref()
                 .and_then(|code| raised.get(&(op.operation_id.as_str(), code)).copied());
             if let Some(error) = error {
-                folded.push((op.operation_id.as_str(), error.error_code.as_str()));
+                folded.insert((op.operation_id.as_str(), error.error_code.as_str()));
             }
-            let outcome = outcomes.get(op.operation_id.as_str());
             Failure {
                 time: op.time,
-                kind: match (op.status, outcome.map(|o| o.outcome)) {
+                kind: match (op.status, incident.outcome) {
                     (OperationStatus::RolledBack, _) => "operation rolled back",
-                    (_, Some(OperationStatus::Confirmed)) => "attempt failed, retry confirmed",
+                    (_, OperationStatus::Confirmed) => "attempt failed, retry confirmed",
                     _ => "operation failed",
                 },
                 place: format!("{} {} at {}", op.operation_type, op.operation_id, op.venue),

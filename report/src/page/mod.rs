@@ -189,7 +189,7 @@ fn run_header(page: &Page<'_>, header: &Header) -> Markup {
 }
 
 fn key_figures(data: &RunDigest) -> Markup {
-    let operations = data.operations();
+    let operations = data.operations.figures();
     let failed = data.failures().len();
     html! {
         dl.kpis {

@@ -31,8 +31,8 @@ pub(crate) fn section(
         section #operations aria-labelledby="operations-h" {
             h2 #operations-h { "Operations" }
             p.note {
-                (format::count(data.operations.len(), "operation")) ", "
-                (format::count(data.tight_loops.len(), "tight-loop cycle")) ", "
+                (format::count(data.operations.attempts() as usize, "operation")) ", "
+                (format::count(data.tight_loops as usize, "tight-loop cycle")) ", "
                 (format::count(data.atomic_groups.len(), "atomic group")) ", "
                 (format::count(data.strategy_decisions as usize, "strategy decision")) ", "
                 (format::count(data.reconciliations as usize, "reconciliation"))
@@ -55,18 +55,8 @@ fn status_color(status: OperationStatus) -> RGBColor {
     }
 }
 
-/// Fees per currency, in the order first seen: `0.50 USDT; 0.0010 ETH`.
-fn fees<'a>(ops: impl Iterator<Item = &'a OperationRow>) -> String {
-    let mut sums: Vec<(&str, f64)> = Vec::new();
-    for op in ops.filter(|op| op.fee_amount != 0.0) {
-        match sums
-            .iter_mut()
-            .find(|(currency, _)| *currency == op.fee_currency)
-        {
-            Some((_, sum)) => *sum += op.fee_amount,
-            None => sums.push((&op.fee_currency, op.fee_amount)),
-        }
-    }
+/// Fees per currency, in the order first read: `0.50 USDT; 0.0010 ETH`.
+fn fees(sums: &[(String, f64)]) -> String {
     if sums.is_empty() {
         return "0".to_owned();
     }
@@ -81,22 +71,18 @@ fn counts(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup, Re
     let types: Vec<OperationType> = OperationType::ALL
         .iter()
         .copied()
-        .filter(|t| ops.iter().any(|op| op.operation_type == *t))
+        .filter(|&t| ops.count_type(t) > 0)
         .collect();
-    let count = |t: OperationType, s: OperationStatus| {
-        ops.iter()
-            .filter(|op| op.operation_type == t && op.status == s)
-            .count()
-    };
+    let count = |t: OperationType, s: OperationStatus| ops.count(t, s);
     let chart = BarChart {
         id: "chart-operations",
         title: "Operations by type and status",
         desc: format!(
             "{} operations by type, each bar split by status: {}.",
-            ops.len(),
+            ops.attempts(),
             OperationStatus::ALL
                 .iter()
-                .map(|s| format!("{} {s}", ops.iter().filter(|op| op.status == *s).count()))
+                .map(|&s| format!("{} {s}", ops.count_status(s)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -127,9 +113,8 @@ fn counts(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup, Re
                     .iter()
                     .map(|&s| count(t, s).to_string()),
             );
-            let of_type = || ops.iter().filter(move |op| op.operation_type == t);
-            row.push(of_type().count().to_string());
-            row.push(fees(of_type()));
+            row.push(ops.count_type(t).to_string());
+            row.push(fees(ops.fees(t)));
             row
         })
         .collect();
@@ -150,37 +135,34 @@ fn counts(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup, Re
     .markup())
 }
 
-/// The `q` quantile of sorted `values`, by the nearest-rank method.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup, ReportError> {
     let data = page.data();
-    let ops = &data.operations;
+    let operations = &data.operations;
+    // The attempts the digest kept for drawing (every one of a small run),
+    // downsampled once more to this page's budget.
+    let drawn = operations.drawn();
+    let duration: Vec<f64> = drawn.iter().map(|op| op.execution_duration_ms).collect();
+    let sampled: Vec<&OperationRow> = min_max_indices(&duration, page.buckets())
+        .into_iter()
+        .map(|i| &drawn[i])
+        .collect();
     let max = page.options.max_points;
-    let duration: Vec<f64> = ops.iter().map(|op| op.execution_duration_ms).collect();
-    let sampled = min_max_indices(&duration, page.buckets());
-    let with_status = |status: OperationStatus| -> Vec<usize> {
-        let all: Vec<usize> = (0..ops.len())
-            .filter(|&i| ops[i].status == status)
+    let with_status = |status: OperationStatus| -> Vec<&OperationRow> {
+        let all: Vec<&OperationRow> = operations
+            .incidents()
+            .iter()
+            .map(|incident| &incident.row)
+            .filter(|op| op.status == status)
             .collect();
         spread(&all, max)
     };
     let failed = with_status(OperationStatus::Failed);
     let rolled_back = with_status(OperationStatus::RolledBack);
-    let retried_all: Vec<usize> = (0..data.tight_loops.len())
-        .filter(|&i| data.tight_loops[i].retry_count > 0)
-        .collect();
-    let retried = spread(&retried_all, max);
-    let op_points = |indices: &[usize]| -> Vec<(Time, f64)> {
-        indices
-            .iter()
-            .map(|&i| (ops[i].time, duration[i]))
+    let retried_all = &data.retried_tight_loops;
+    let retried = spread(&retried_all.iter().collect::<Vec<_>>(), max);
+    let op_points = |rows: &[&OperationRow]| -> Vec<(Time, f64)> {
+        rows.iter()
+            .map(|op| (op.time, op.execution_duration_ms))
             .collect()
     };
     let chart = TimeChart {
@@ -220,10 +202,7 @@ fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup,
                 shape: Shape::Triangle,
                 points: retried
                     .iter()
-                    .map(|&i| {
-                        let cycle = &data.tight_loops[i];
-                        (cycle.time, cycle.total_duration_ms)
-                    })
+                    .map(|cycle| (cycle.time, cycle.total_duration_ms))
                     .collect(),
             },
         ],
@@ -245,8 +224,7 @@ fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup,
             "error_code",
         ],
     );
-    let op_row = |i: usize, what: &str| {
-        let op = &ops[i];
+    let op_row = |op: &OperationRow, what: &str| {
         vec![
             format::time(op.time),
             what.to_owned(),
@@ -258,14 +236,13 @@ fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup,
         ]
     };
     let mut marked: Vec<(Time, Vec<String>)> = Vec::new();
-    marked.extend(failed.iter().map(|&i| (ops[i].time, op_row(i, "failed"))));
+    marked.extend(failed.iter().map(|op| (op.time, op_row(op, "failed"))));
     marked.extend(
         rolled_back
             .iter()
-            .map(|&i| (ops[i].time, op_row(i, "rolled back"))),
+            .map(|op| (op.time, op_row(op, "rolled back"))),
     );
-    marked.extend(retried.iter().map(|&i| {
-        let cycle = &data.tight_loops[i];
+    marked.extend(retried.iter().map(|cycle| {
         (
             cycle.time,
             vec![
@@ -283,33 +260,24 @@ fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup,
     table.rows = marked.into_iter().map(|(_, row)| row).collect();
     table
         .rows
-        .extend(sampled.iter().map(|&i| op_row(i, "operation")));
+        .extend(sampled.iter().map(|op| op_row(op, "operation")));
 
     let mut stats = Table::new(
         "Execution duration by operation type, milliseconds",
         ["operation_type", "count", "min", "median", "p95", "max"],
     );
-    for t in OperationType::ALL {
-        let mut values: Vec<f64> = ops
-            .iter()
-            .filter(|op| op.operation_type == *t)
-            .map(|op| op.execution_duration_ms)
-            .collect();
-        if values.is_empty() {
-            continue;
-        }
-        values.sort_by(f64::total_cmp);
+    for figures in operations.duration_stats() {
         stats.rows.push(vec![
-            t.to_string(),
-            values.len().to_string(),
-            format::cell(values[0], 1),
-            format::cell(quantile(&values, 0.5), 1),
-            format::cell(quantile(&values, 0.95), 1),
-            format::cell(values[values.len() - 1], 1),
+            figures.operation_type.to_string(),
+            figures.count.to_string(),
+            format::cell(figures.min, 1),
+            format::cell(figures.median, 1),
+            format::cell(figures.p95, 1),
+            format::cell(figures.max, 1),
         ]);
     }
 
-    let absent = if data.tight_loops.is_empty() {
+    let absent = if data.tight_loops == 0 {
         absence(
             page.sources(),
             OperationExecutionEvent::NAME,
@@ -326,15 +294,11 @@ fn durations(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Markup,
             TightLoopExecutionEvent::FILE
         )
     );
-    let mut note = sampling_note(sampled.len(), ops.len(), "operations");
+    let mut note = sampling_note(sampled.len(), operations.attempts() as usize, "operations");
     note.push_str(&format!(
         " {} failed, {} rolled back, {} retried.",
-        ops.iter()
-            .filter(|op| op.status == OperationStatus::Failed)
-            .count(),
-        ops.iter()
-            .filter(|op| op.status == OperationStatus::RolledBack)
-            .count(),
+        operations.count_status(OperationStatus::Failed),
+        operations.count_status(OperationStatus::RolledBack),
         format::count(retried_all.len(), "tight-loop cycle")
     ));
     if chart.is_log() {
@@ -477,18 +441,4 @@ fn atomic_groups(page: &Page<'_>, statuses: &mut Vec<ChartStatus>) -> Result<Mar
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_quantiles() {
-        let values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
-        assert_eq!(quantile(&values, 0.5), 5.0);
-        assert_eq!(quantile(&values, 0.95), 10.0);
-        assert_eq!(quantile(&[7.0], 0.5), 7.0);
-        assert!(quantile(&[], 0.5).is_nan());
-    }
 }

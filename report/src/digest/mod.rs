@@ -26,6 +26,8 @@
 //!   manifest; the **maximum drawdown** the largest fall of total value from
 //!   its running peak, as a fraction of that peak.
 
+mod operations;
+
 use std::collections::{BTreeMap, HashMap};
 
 use basis_events::EventRecord;
@@ -40,6 +42,9 @@ use basis_events::reader::{Problem, RawRecord};
 use basis_events::{Component, DomainEvent, Severity};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+pub use self::operations::{DurationStats, Incident, Operations};
+use crate::error::ReportError;
 
 /// A time on the engine clock.
 pub type Time = DateTime<Utc>;
@@ -190,8 +195,12 @@ pub struct RunDigest {
     pub assets: Vec<String>,
     asset_index: HashMap<String, usize>,
     pub risk: Vec<RiskRow>,
-    pub operations: Vec<OperationRow>,
-    pub tight_loops: Vec<TightLoopRow>,
+    /// Every `OperationExecutionEvent`, reduced as it is read.
+    pub operations: Operations,
+    /// `TightLoopExecutionEvent`s read.
+    pub tight_loops: u64,
+    /// The tight-loop cycles that retried (`retry_count > 0`).
+    pub retried_tight_loops: Vec<TightLoopRow>,
     pub atomic_groups: Vec<AtomicGroupRow>,
     pub errors: Vec<ErrorRow>,
     pub health: Vec<HealthRow>,
@@ -318,96 +327,49 @@ impl RunDigest {
     }
 
     /// Puts every list in engine-time order, keeping emit order among events
-    /// with the same timestamp. Call once, after the last event is ingested.
-    pub fn finish(&mut self) {
+    /// with the same timestamp, and groups the operations' attempts. Call
+    /// once, after the last event is ingested.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Spill`] when the temporary files that group the
+    /// attempts could not be written or read back.
+    pub fn finish(&mut self) -> Result<(), ReportError> {
         self.positions.sort_by_key(|row| row.time);
         self.pnl.sort_by_key(|row| row.time);
         self.exposures.sort_by_key(|row| row.time);
         self.risk.sort_by_key(|row| row.time);
-        self.operations.sort_by_key(|row| row.time);
-        self.tight_loops.sort_by_key(|row| row.time);
+        self.operations
+            .finish()
+            .map_err(|source| ReportError::Spill { source })?;
+        self.retried_tight_loops.sort_by_key(|row| row.time);
         self.atomic_groups.sort_by_key(|row| row.time);
         self.errors.sort_by_key(|row| row.time);
         self.health.sort_by_key(|row| row.time);
         self.reconciliation_failure_rows.sort_by_key(|row| row.time);
-    }
-
-    /// Operations, attempts and outcomes (see the module docs).
-    pub fn operations(&self) -> OperationFigures {
-        let mut figures = OperationFigures {
-            attempts: self.operations.len() as u64,
-            ..OperationFigures::default()
-        };
-        for row in &self.operations {
-            *figures
-                .attempts_by_status
-                .entry(row.status.as_str().to_owned())
-                .or_default() += 1;
-        }
-        for operation in self.outcomes().values() {
-            figures.operations += 1;
-            if operation.attempts > 1 {
-                figures.retried += 1;
-            }
-            let outcome = operation.outcome.as_str().to_owned();
-            *figures.by_outcome.entry(outcome.clone()).or_default() += 1;
-            *figures
-                .by_type
-                .entry(operation.operation_type.as_str().to_owned())
-                .or_default()
-                .entry(outcome)
-                .or_default() += 1;
-        }
-        figures
-    }
-
-    /// Each operation's attempts and outcome, by operation id. Hashed, not
-    /// ordered: every caller looks ids up or counts, and a tree of a
-    /// million ids compared byte by byte was a tenth of export's time.
-    pub fn outcomes(&self) -> HashMap<&str, Outcome> {
-        let mut outcomes: HashMap<&str, Outcome> = HashMap::with_capacity(self.operations.len());
-        for row in &self.operations {
-            outcomes
-                .entry(row.operation_id.as_str())
-                .and_modify(|outcome| {
-                    outcome.attempts += 1;
-                    outcome.outcome = row.status;
-                })
-                .or_insert(Outcome {
-                    operation_type: row.operation_type,
-                    attempts: 1,
-                    outcome: row.status,
-                });
-        }
-        outcomes
+        Ok(())
     }
 
     /// Every failed attempt, in engine-time order, with its operation's
-    /// outcome: a failure a retry recovered says `confirmed`.
+    /// outcome: a failure a retry recovered says `confirmed`. Complete after
+    /// [`RunDigest::finish`].
     pub fn failures(&self) -> Vec<FailedAttempt> {
-        let outcomes = self.outcomes();
-        let mut attempt_of: HashMap<&str, u32> = HashMap::new();
-        let mut failures = Vec::new();
-        for row in &self.operations {
-            let attempt = attempt_of.entry(row.operation_id.as_str()).or_insert(0);
-            *attempt += 1;
-            if row.status != OperationStatus::Failed {
-                continue;
-            }
-            let outcome = &outcomes[row.operation_id.as_str()];
-            failures.push(FailedAttempt {
-                time: row.time,
-                operation_id: row.operation_id.clone(),
-                operation_type: row.operation_type.as_str(),
-                venue: row.venue.clone(),
-                error_code: row.error_code.clone(),
-                error_message: row.error_message.clone(),
-                attempt: *attempt,
-                attempts: outcome.attempts,
-                outcome: outcome.outcome.as_str(),
-            });
-        }
-        failures
+        self.operations
+            .incidents()
+            .iter()
+            .filter(|incident| incident.row.status == OperationStatus::Failed)
+            .map(|incident| FailedAttempt {
+                time: incident.row.time,
+                operation_id: incident.row.operation_id.clone(),
+                operation_type: incident.row.operation_type.as_str(),
+                venue: incident.row.venue.clone(),
+                error_code: incident.row.error_code.clone(),
+                error_message: incident.row.error_message.clone(),
+                attempt: incident.attempt,
+                attempts: incident.attempts,
+                outcome: incident.outcome.as_str(),
+            })
+            .collect()
     }
 
     /// The largest fall of total value from its running peak, as a fraction
@@ -479,15 +441,6 @@ pub struct OperationFigures {
     pub by_type: BTreeMap<String, BTreeMap<String, u64>>,
     /// Attempts per status.
     pub attempts_by_status: BTreeMap<String, u64>,
-}
-
-/// One operation's attempts and outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
-    pub operation_type: OperationType,
-    pub attempts: u32,
-    /// The status of its last attempt.
-    pub outcome: OperationStatus,
 }
 
 /// One failed attempt of an operation.
@@ -618,14 +571,17 @@ impl Ingest for TightLoopExecutionEvent {
                     operation_id: Some(event.operation_id.clone()),
                 });
         }
-        data.tight_loops.push(TightLoopRow {
-            time,
-            operation_id: event.operation_id,
-            execution_success: event.execution_success,
-            reconciliation_success: event.reconciliation_success,
-            retry_count: event.retry_count,
-            total_duration_ms: event.total_duration_ms,
-        });
+        data.tight_loops += 1;
+        if event.retry_count > 0 {
+            data.retried_tight_loops.push(TightLoopRow {
+                time,
+                operation_id: event.operation_id,
+                execution_success: event.execution_success,
+                reconciliation_success: event.reconciliation_success,
+                retry_count: event.retry_count,
+                total_duration_ms: event.total_duration_ms,
+            });
+        }
     }
 }
 
@@ -736,7 +692,7 @@ mod tests {
         ] {
             PositionSnapshot::ingest(snapshot(time, value), &mut data);
         }
-        data.finish();
+        data.finish().unwrap();
         assert_eq!(data.final_total_value(), Some(3.0));
         assert_eq!(
             data.first.unwrap(),
@@ -751,7 +707,7 @@ mod tests {
     #[test]
     fn no_snapshot_no_final_value() {
         let mut data = RunDigest::default();
-        data.finish();
+        data.finish().unwrap();
         assert_eq!(data.final_total_value(), None);
         assert!(data.total_pnl().is_none());
     }
