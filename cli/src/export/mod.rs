@@ -32,7 +32,7 @@ pub mod summary;
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use basis_events::reader::{
@@ -229,13 +229,7 @@ fn write_results(
     let loaded: LoadedRun = loaded.finish()?;
     let summary = Summary::from_loaded(backtest_id, &loaded, &catalog_events, files);
     let json_path = dir.join("summary.json");
-    let mut json =
-        serde_json::to_string_pretty(&summary.to_json()).map_err(|source| Error::Json {
-            path: json_path.clone(),
-            source,
-        })?;
-    json.push('\n');
-    std::fs::write(&json_path, json).map_err(Error::io(&json_path))?;
+    write_summary_json(&json_path, &summary)?;
     let md_path = dir.join("summary.md");
     std::fs::write(&md_path, summary.to_markdown()).map_err(Error::io(&md_path))?;
     // The page is drawn from the same digest as the summary: one pass, one
@@ -253,6 +247,21 @@ fn write_results(
         summary,
         report,
     })
+}
+
+/// Writes `summary.json` straight from the summary: a run's summary lists
+/// every failed attempt, and building it as a `Value` and then a `String`
+/// first held it three times over (hundreds of MiB at 10 GiB).
+fn write_summary_json(path: &Path, summary: &Summary) -> Result<()> {
+    let file = File::create(path).map_err(Error::io(path))?;
+    let mut out = BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut out, summary).map_err(|source| Error::Json {
+        path: path.to_owned(),
+        source,
+    })?;
+    out.write_all(b"\n")
+        .and_then(|()| out.flush())
+        .map_err(Error::io(path))
 }
 
 /// Copies every regular file of every process directory, `events/`
