@@ -5,7 +5,10 @@
 //! records would hold every position map in memory. Each event is reduced to
 //! the numbers its chart and table show as it is read ([`Ingest`]), and every
 //! list is then put in engine-time order by a *stable* sort ([`RunDigest::finish`]),
-//! so events with the same timestamp keep their emit order. Every event type
+//! so events with the same timestamp keep their emit order. Operation
+//! attempts, a million and a half a gigabyte, are not listed at all: they are
+//! reduced as they are read in memory that does not grow with the run
+//! ([`Operations`]). Every event type
 //! of the run's catalog, custom ones included, is counted with its engine-time
 //! range ([`RunDigest::events_per_type`]).
 //!

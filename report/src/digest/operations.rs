@@ -8,10 +8,10 @@
 //! - counts by type and status, and fees, summed as the attempts are read;
 //! - the failed and rolled-back attempts whole (the summary lists every
 //!   one, so they are kept: a run's *failures*, not its attempts);
-//! - the attempts to draw, from a [`TimeSampler`];
+//! - the attempts to draw, from a `TimeSampler` (`crate::downsample`);
 //! - each operation's outcome, which needs all its attempts together: one
 //!   small record per attempt (id, engine time, read order, type, status)
-//!   goes to an [`ExternalSort`] and the sorted stream is walked once by
+//!   goes to an external sort (`crate::external_sort`) and the sorted stream is walked once by
 //!   [`Operations::finish`];
 //! - exact duration quantiles, the same way: one record per attempt (type,
 //!   duration) sorted, and the nearest ranks picked from the stream.
@@ -20,7 +20,7 @@
 //! from the same order as before: an operation's attempts in engine time,
 //! ties in read order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io;
 
 use basis_events::catalog::{OperationStatus, OperationType};
@@ -66,10 +66,11 @@ pub struct Operations {
     by_type_status: BTreeMap<(OperationType, OperationStatus), u64>,
     /// Fee sums per type, per currency in the order first read.
     fees: BTreeMap<OperationType, Vec<(String, f64)>>,
-    /// Failed and rolled-back attempts with their read order; annotated
-    /// and put in time order by `finish`.
-    incidents: Vec<(u64, OperationRow)>,
-    finished_incidents: Vec<Incident>,
+    /// Failed and rolled-back attempts, in read order until `finish`
+    /// annotates them in place and puts them in time order.
+    incidents: Vec<Incident>,
+    /// The read order of each of `incidents` (increasing), until `finish`.
+    incident_orders: Vec<u64>,
     drawn: TimeSampler<OperationRow>,
     drawn_rows: Vec<OperationRow>,
     attempts_by_id: ExternalSort,
@@ -93,7 +94,7 @@ impl Operations {
             by_type_status: BTreeMap::new(),
             fees: BTreeMap::new(),
             incidents: Vec::new(),
-            finished_incidents: Vec::new(),
+            incident_orders: Vec::new(),
             drawn: TimeSampler::new(DRAWN_RETAIN_ALL, DRAWN_BUCKETS),
             drawn_rows: Vec::new(),
             attempts_by_id,
@@ -222,7 +223,13 @@ impl Operations {
             }
         }
         if is_incident(row.status) {
-            self.incidents.push((order, row.clone()));
+            self.incident_orders.push(order);
+            self.incidents.push(Incident {
+                row: row.clone(),
+                attempt: 1,
+                attempts: 1,
+                outcome: row.status,
+            });
         }
         self.drawn.push(Sample {
             time: row.time,
@@ -275,7 +282,7 @@ impl Operations {
     /// Every failed and rolled-back attempt, in engine-time order (ties in
     /// read order), with its operation's attempts and outcome; after `finish`.
     pub fn incidents(&self) -> &[Incident] {
-        &self.finished_incidents
+        &self.incidents
     }
 
     /// The attempts worth drawing, in engine-time order: every attempt of
@@ -309,25 +316,12 @@ impl Operations {
         .into_iter()
         .map(|sample| sample.item)
         .collect();
-        let annotations = self.outcomes()?;
+        self.outcomes()?;
         self.duration_stats = self.quantiles()?;
-        let mut incidents: Vec<(u64, OperationRow)> = std::mem::take(&mut self.incidents);
-        incidents.sort_by_key(|(order, row)| (row.time, *order));
-        self.finished_incidents = incidents
-            .into_iter()
-            .map(|(order, row)| {
-                let (attempt, attempts, outcome) = annotations
-                    .get(&order)
-                    .copied()
-                    .unwrap_or((1, 1, row.status));
-                Incident {
-                    row,
-                    attempt,
-                    attempts,
-                    outcome,
-                }
-            })
-            .collect();
+        // Read order is increasing along the list, so a stable sort by time
+        // orders by (time, read order).
+        self.incident_orders = Vec::new();
+        self.incidents.sort_by_key(|incident| incident.row.time);
         for status in OperationStatus::ALL {
             let count = self.count_status(*status);
             if count > 0 {
@@ -342,13 +336,16 @@ impl Operations {
 
     /// Walks the attempts grouped by operation, each group in engine-time
     /// order: counts operations, retries and outcomes into the figures, and
-    /// gives each incident (by read order) its attempt number, its
-    /// operation's attempts and outcome.
-    fn outcomes(&mut self) -> io::Result<HashMap<u64, (u32, u32, OperationStatus)>> {
+    /// gives each incident its attempt number, its operation's attempts and
+    /// outcome.
+    fn outcomes(&mut self) -> io::Result<()> {
         let sort = std::mem::take(&mut self.attempts_by_id);
-        let mut annotations = HashMap::with_capacity(self.incidents.len());
         let mut group = Group::default();
         let figures = &mut self.figures;
+        let mut annotations = Annotations {
+            incidents: &mut self.incidents,
+            orders: &self.incident_orders,
+        };
         sort.merge::<io::Error>(|record| {
             let attempt = read_attempt(record)?;
             if !group.open || group.id != attempt.id {
@@ -363,7 +360,7 @@ impl Operations {
             Ok(())
         })?;
         group.close(figures, &mut annotations);
-        Ok(annotations)
+        Ok(())
     }
 
     /// The min, nearest-rank median and p95, and max of each type's
@@ -418,6 +415,24 @@ impl Operations {
     }
 }
 
+/// The incidents, to be told where each stands in its operation.
+struct Annotations<'a> {
+    incidents: &'a mut [Incident],
+    /// The read order of each incident, increasing.
+    orders: &'a [u64],
+}
+
+impl Annotations<'_> {
+    fn annotate(&mut self, order: u64, attempt: u32, attempts: u32, outcome: OperationStatus) {
+        if let Ok(index) = self.orders.binary_search(&order) {
+            let incident = &mut self.incidents[index];
+            incident.attempt = attempt;
+            incident.attempts = attempts;
+            incident.outcome = outcome;
+        }
+    }
+}
+
 /// The attempts of one operation, as the sorted stream gives them.
 #[derive(Default)]
 struct Group {
@@ -441,11 +456,7 @@ impl Group {
         self.incidents.clear();
     }
 
-    fn close(
-        &mut self,
-        figures: &mut OperationFigures,
-        annotations: &mut HashMap<u64, (u32, u32, OperationStatus)>,
-    ) {
+    fn close(&mut self, figures: &mut OperationFigures, annotations: &mut Annotations<'_>) {
         if !self.open {
             return;
         }
@@ -468,13 +479,15 @@ impl Group {
             .entry(outcome.as_str().to_owned())
             .or_default() += 1;
         for &(order, attempt) in &self.incidents {
-            annotations.insert(order, (attempt, self.attempts, outcome));
+            annotations.annotate(order, attempt, self.attempts, outcome);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use chrono::{Duration, TimeZone, Utc};
     use proptest::prelude::*;
 
