@@ -385,7 +385,8 @@ impl Operations {
                     .map_err(|_| corrupt())?,
             );
             let operation_type = type_of(code);
-            let n = counts[usize::from(code).min(counts.len() - 1)];
+            // `type_of` reads a corrupt code as a valid type: in range.
+            let n = counts[usize::from(type_code(operation_type))];
             if stats
                 .last()
                 .is_none_or(|s| s.operation_type != operation_type)
@@ -613,6 +614,31 @@ mod tests {
         }
         operations.finish().unwrap();
         operations
+    }
+
+    #[test]
+    fn time_keys_order_times_across_the_epoch() {
+        let times = [
+            Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 59).unwrap(),
+            Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 59).unwrap() + Duration::milliseconds(500),
+            Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2025, 1, 15, 10, 30, 0).unwrap(),
+        ];
+        for pair in times.windows(2) {
+            assert!(time_key(pair[0]) < time_key(pair[1]), "{pair:?}");
+        }
+    }
+
+    #[test]
+    fn codes_round_trip_and_a_code_out_of_range_reads_as_the_last() {
+        for &operation_type in OperationType::ALL {
+            assert_eq!(type_of(type_code(operation_type)), operation_type);
+        }
+        for &status in OperationStatus::ALL {
+            assert_eq!(status_of(status_code(status)), status);
+        }
+        assert_eq!(type_of(u8::MAX), *OperationType::ALL.last().unwrap());
+        assert_eq!(status_of(u8::MAX), *OperationStatus::ALL.last().unwrap());
     }
 
     proptest! {
