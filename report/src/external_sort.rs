@@ -325,6 +325,64 @@ mod tests {
     }
 
     #[test]
+    fn a_run_is_written_when_records_and_spans_would_pass_the_limit() {
+        // A 2-byte record costs 2 + 8 (its span): ten fill 100 bytes
+        // exactly, the eleventh would pass them.
+        let mut sort = ExternalSort::with_arena_limit(100);
+        for i in 0..30u16 {
+            sort.push(&i.to_be_bytes()).unwrap();
+            let runs = usize::from(i / 10);
+            assert_eq!(
+                (sort.runs.len(), sort.spans.len()),
+                (runs, usize::from(i % 10) + 1)
+            );
+        }
+        assert_eq!(
+            sorted(sort),
+            (0..30u16)
+                .map(|i| i.to_be_bytes().to_vec())
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_long_record_spills_what_is_held_and_is_held_alone() {
+        let mut sort = ExternalSort::with_arena_limit(20);
+        sort.push(b"ab").unwrap();
+        sort.push(&[b'z'; 40]).unwrap();
+        assert_eq!((sort.runs.len(), sort.arena.len()), (1, 40));
+    }
+
+    #[test]
+    fn the_arena_limit_keeps_offsets_within_u32() {
+        let sort = ExternalSort::with_arena_limit(usize::MAX);
+        assert_eq!(sort.arena_limit, u32::MAX as usize / 2);
+        assert_eq!(ExternalSort::default().arena_limit, DEFAULT_ARENA_LIMIT);
+    }
+
+    #[test]
+    fn debug_shows_the_records_and_runs() {
+        let mut sort = ExternalSort::with_arena_limit(10);
+        for i in 0..3u8 {
+            sort.push(&[i; 4]).unwrap();
+        }
+        assert_eq!(
+            format!("{sort:?}"),
+            "ExternalSort { records: 3, runs_written: 2, arena_bytes: 4 }"
+        );
+    }
+
+    #[test]
+    fn a_run_that_cannot_be_read_is_an_error_not_its_end() {
+        let dir = tempfile::tempdir().unwrap();
+        // Opened for writing only: every read fails (EBADF), which is not
+        // the clean end of a run.
+        let file = File::create(dir.path().join("run")).unwrap();
+        let mut source = Source::File(BufReader::new(file));
+        assert!(source.next_into(&mut Vec::new()).is_err());
+    }
+
+    #[test]
     fn an_empty_sort_merges_to_nothing() {
         assert!(sorted(ExternalSort::default()).is_empty());
     }

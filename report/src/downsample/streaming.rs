@@ -295,6 +295,89 @@ mod tests {
         assert_eq!(in_order, odd_then_even);
     }
 
+    fn bucket_of(samples: impl IntoIterator<Item = Sample<u64>>) -> Bucket<u64> {
+        let mut samples = samples.into_iter();
+        let mut bucket = Bucket::new(samples.next().expect("one sample"));
+        for sample in samples {
+            bucket.add(sample);
+        }
+        bucket
+    }
+
+    fn kept_orders(bucket: &Bucket<u64>) -> Vec<u64> {
+        let mut kept: Vec<u64> = bucket.kept.iter().map(|s| s.order).collect();
+        kept.sort_unstable();
+        kept
+    }
+
+    /// The orders 0..10, forwards or backwards.
+    fn arrivals(reversed: bool) -> Vec<u64> {
+        let mut orders: Vec<u64> = (0..10).collect();
+        if reversed {
+            orders.reverse();
+        }
+        orders
+    }
+
+    #[test]
+    fn a_bucket_keeps_only_its_four_roles_in_any_arrival_order() {
+        // Order 4 holds the minimum, 6 the maximum; 0 is the earliest, 9
+        // the latest.
+        let values = [5.0, 3.0, 7.0, 2.0, -1.0, 4.0, 9.0, 1.0, 6.0, 8.0];
+        for reversed in [false, true] {
+            let bucket = bucket_of(
+                arrivals(reversed)
+                    .into_iter()
+                    .map(|o| sample(o as i64, o, values[o as usize])),
+            );
+            let roles = (
+                bucket.min().order,
+                bucket.max().order,
+                bucket.earliest().order,
+                bucket.latest().order,
+            );
+            assert_eq!(roles, (4, 6, 0, 9), "reversed: {reversed}");
+            assert_eq!(kept_orders(&bucket), [0, 4, 6, 9], "reversed: {reversed}");
+        }
+    }
+
+    #[test]
+    fn equal_values_elect_the_earliest_by_time_then_order_in_any_arrival_order() {
+        for reversed in [false, true] {
+            // One time: the read order decides.
+            let same_time = bucket_of(arrivals(reversed).into_iter().map(|o| sample(5, o, 1.0)));
+            assert_eq!((same_time.min().order, same_time.max().order), (0, 0));
+            assert_eq!(kept_orders(&same_time), [0, 9]);
+            // Times against the read order: the time decides.
+            let backwards = bucket_of(
+                arrivals(reversed)
+                    .into_iter()
+                    .map(|o| sample(10 - o as i64, o, 1.0)),
+            );
+            assert_eq!((backwards.min().order, backwards.max().order), (9, 9));
+            assert_eq!(
+                (backwards.earliest().order, backwards.latest().order),
+                (9, 0)
+            );
+            assert_eq!(kept_orders(&backwards), [0, 9]);
+        }
+    }
+
+    #[test]
+    fn exactly_retain_all_samples_are_all_kept_and_one_more_is_bucketed() {
+        // Order 2 is neither an extreme nor an end: a bucket drops it.
+        let values = [1.0, 0.0, 0.5, 2.0, 1.5];
+        let sampled = |retain_all| {
+            let mut sampler = TimeSampler::new(retain_all, 1);
+            for (order, value) in values.iter().enumerate() {
+                sampler.push(sample(order as i64, order as u64, *value));
+            }
+            orders(&sampler.into_samples())
+        };
+        assert_eq!(sampled(5), vec![0, 1, 2, 3, 4]);
+        assert_eq!(sampled(4), vec![0, 1, 3, 4]);
+    }
+
     #[test]
     fn equal_values_keep_the_earliest() {
         let mut sampler = TimeSampler::new(0, 1);
