@@ -20,7 +20,8 @@ use basis_events::catalog::{
 };
 use basis_events::model::run_catalog::RunCatalog;
 use basis_events::reader::{
-    LineFault, Notice, Problem, ReadOptions, Replay, Run, SkipReason, state_at,
+    LineFault, Notice, Problem, ReadOptions, Replay, Run, SkipReason, StateAt, state_at,
+    state_at_on,
 };
 use basis_events::{DomainEvent, DomainEventLogger, EngineTime, Envelope};
 use proptest::prelude::*;
@@ -954,6 +955,98 @@ fn test_a_line_without_seq_in_a_process_with_a_catalog_is_a_bad_line() {
     fs::remove_file(root.path().join(CID).join("7/catalog.json")).unwrap();
     let (records, _) = read(&open(root.path()));
     assert_eq!(records.len(), 4);
+}
+
+/// What a [`StateAt`] says, comparable: each snapshot's and open
+/// operation's `(pid, seq)`, the problems as printed, the count of the rest.
+type StateFigures = (
+    Vec<(String, u32, Option<u64>)>,
+    Vec<(u32, Option<u64>)>,
+    Vec<String>,
+    u64,
+);
+
+fn state_figures(state: &StateAt) -> StateFigures {
+    let at =
+        |record: &basis_events::reader::RawRecord| (record.envelope().pid, record.envelope().seq);
+    (
+        state
+            .snapshots
+            .iter()
+            .map(|(name, record)| {
+                let (pid, seq) = at(record);
+                ((*name).to_owned(), pid, seq)
+            })
+            .collect(),
+        state.open_operations.iter().map(at).collect(),
+        state.problems.iter().map(ToString::to_string).collect(),
+        state.more_problems,
+    )
+}
+
+/// `state_at` on any number of threads gives the state a single thread
+/// gives: the same snapshots, open operations in the same order, the same
+/// problems in the same order, over a run long enough to spread over the
+/// workers (two processes, thousands of operations, bad lines of both
+/// kinds: not JSON, and JSON that is not an operation).
+#[test]
+fn test_state_at_is_the_same_on_any_number_of_threads() {
+    let root = tempfile::tempdir().unwrap();
+    let time = |i: usize| {
+        format!(
+            "2025-01-15T{:02}:{:02}:{:02}",
+            10 + i / 3600,
+            i / 60 % 60,
+            i % 60
+        )
+    };
+    for pid in [7u32, 8] {
+        let events = events_dir(root.path(), pid);
+        let (mut operations, mut positions) = (Vec::new(), Vec::new());
+        let mut seq = 0;
+        for i in 0..3_000usize {
+            seq += 1;
+            let status = match (i + pid as usize) % 3 {
+                0 => OperationStatus::Pending,
+                1 => OperationStatus::Confirmed,
+                _ => OperationStatus::Failed,
+            };
+            let id = format!("op{}", i % 97);
+            let mut text = line(operation(&id, status), envelope(pid, Some(seq), &time(i)));
+            if i % 211 == 5 {
+                text = text.replace("\"status\":\"", "\"status\":\"bogus_");
+            }
+            if i % 149 == 3 {
+                text = "{ not JSON\n".to_owned();
+            }
+            operations.push(text);
+            if i % 100 == 0 {
+                seq += 1;
+                positions.push(position(pid, Some(seq), &time(i)));
+            }
+        }
+        write(&events, "operation_executions.jsonl", &operations);
+        write(&events, "positions.jsonl", &positions);
+    }
+    let run = open(root.path());
+    for at in ["2025-01-15T10:20:00", "2025-01-15T10:49:59"] {
+        let at = EngineTime::parse(at).unwrap();
+        let one = state_figures(&state_at_on(&run, at, 1).unwrap());
+        assert!(
+            one.1.len() > 10 && one.2.len() == basis_events::reader::KEPT_PROBLEMS,
+            "{one:?}"
+        );
+        assert!(one.3 > 0 && !one.0.is_empty(), "{one:?}");
+        assert!(one.2.iter().any(|p| p.contains("bogus_")), "{:?}", one.2);
+        for threads in [0, 2, 3] {
+            assert_eq!(
+                state_figures(&state_at_on(&run, at, threads).unwrap()),
+                one,
+                "{threads} threads"
+            );
+        }
+        assert_eq!(state_figures(&state_at(&run, at).unwrap()), one);
+    }
 }
 
 /// `state_at` keeps the first `KEPT_PROBLEMS` problems and counts the rest,

@@ -137,4 +137,4 @@ pub use run::{
 pub use scan::ScanLine;
 pub(crate) use segments::last_segment;
 pub use segments::{parse_segment, segment_name, segments_of};
-pub use state::{KEPT_PROBLEMS, SNAPSHOT_EVENTS, StateAt, state_at};
+pub use state::{KEPT_PROBLEMS, SNAPSHOT_EVENTS, StateAt, state_at, state_at_on};

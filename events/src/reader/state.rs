@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
+use super::parallel::map_in_order;
 use super::problem::Problem;
 use super::record::RawRecord;
 use super::run::{Mode, Run};
@@ -99,50 +100,141 @@ pub struct StateAt {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn state_at(run: &Run, at: EngineTime) -> Result<StateAt, Problem> {
+    state_at_on(run, at, 0)
+}
+
+/// [`state_at`] on `threads` threads (0: every core, 1: the calling
+/// thread). Reading and merging the run in emit order stays on one thread;
+/// the operations' typed parses, most of the rest, run on the workers, and
+/// their results are applied in the order read, so the state and its
+/// problems are the same whatever the number. In strict mode the run is
+/// read on the calling thread, to stop at the first problem.
+///
+/// # Errors
+///
+/// In strict mode, the first [`Problem`] of the run.
+///
+/// ```
+/// use basis_events::reader::{Run, state_at_on};
+/// use basis_events::EngineTime;
+///
+/// # let root = tempfile::tempdir()?;
+/// # std::fs::create_dir_all(root.path().join("abc123/7/events"))?;
+/// let run = Run::open(&root.path().join("abc123"))?;
+/// let at = EngineTime::parse("2025-01-15T10:30:00")?;
+/// let one = state_at_on(&run, at, 1)?;
+/// let every_core = state_at_on(&run, at, 0)?;
+/// assert_eq!(one.snapshots.len(), every_core.snapshots.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn state_at_on(run: &Run, at: EngineTime, threads: usize) -> Result<StateAt, Problem> {
     let strict = run.options().mode() == Mode::Strict;
-    let mut state = StateAt {
-        at,
-        snapshots: BTreeMap::new(),
-        open_operations: Vec::new(),
-        problems: Vec::new(),
-        more_problems: 0,
+    let mut folder = StateFolder {
+        state: StateAt {
+            at,
+            snapshots: BTreeMap::new(),
+            open_operations: Vec::new(),
+            problems: Vec::new(),
+            more_problems: 0,
+        },
+        open: IndexMap::new(),
     };
-    // Open operations by id, in the order they started.
-    let mut open: IndexMap<String, RawRecord> = IndexMap::new();
-    for item in run.records() {
-        let outcome = item.and_then(|record| {
-            if record.envelope().timestamp > at {
-                return Ok(());
-            }
-            if let Some(name) = SNAPSHOT_EVENTS.iter().find(|name| **name == record.event()) {
-                let newer = state
-                    .snapshots
-                    .get(name)
-                    .is_none_or(|kept| kept.envelope().timestamp <= record.envelope().timestamp);
-                if newer {
-                    state.snapshots.insert(name, record);
+    let prepare =
+        |item: Result<RawRecord, Problem>| item.and_then(|record| read_record(record, at));
+    if strict || threads == 1 {
+        for item in run.records() {
+            let outcome = prepare(item).map(|read| folder.apply(read));
+            if let Err(problem) = outcome {
+                if strict {
+                    return Err(problem);
                 }
-            } else if record.is::<OperationExecutionEvent>() {
-                let operation = record.parse::<OperationExecutionEvent>()?.event;
-                if operation.status == OperationStatus::Pending {
-                    open.insert(operation.operation_id, record);
-                } else {
-                    open.shift_remove(&operation.operation_id);
-                }
+                folder.problem(problem);
             }
-            Ok(())
+        }
+    } else {
+        map_in_order(
+            run.records(),
+            threads,
+            || (),
+            |(), item| prepare(item),
+            |outcome| match outcome {
+                Ok(read) => folder.apply(read),
+                Err(problem) => folder.problem(problem),
+            },
+        );
+    }
+    let mut state = folder.state;
+    state.open_operations = folder.open.into_values().collect();
+    Ok(state)
+}
+
+/// What one record means for the state at a time: what the workers hand
+/// back, the typed parse already done.
+enum ReadRecord {
+    /// After the time, or of an event that is not part of the state.
+    Ignored,
+    Snapshot(&'static str, RawRecord),
+    Operation {
+        id: String,
+        status: OperationStatus,
+        record: RawRecord,
+    },
+}
+
+fn read_record(record: RawRecord, at: EngineTime) -> Result<ReadRecord, Problem> {
+    if record.envelope().timestamp > at {
+        return Ok(ReadRecord::Ignored);
+    }
+    if let Some(name) = SNAPSHOT_EVENTS.iter().find(|name| **name == record.event()) {
+        return Ok(ReadRecord::Snapshot(name, record));
+    }
+    if record.is::<OperationExecutionEvent>() {
+        let operation = record.parse::<OperationExecutionEvent>()?.event;
+        return Ok(ReadRecord::Operation {
+            id: operation.operation_id,
+            status: operation.status,
+            record,
         });
-        if let Err(problem) = outcome {
-            if strict {
-                return Err(problem);
+    }
+    Ok(ReadRecord::Ignored)
+}
+
+/// The state being built, record by record in the order read.
+struct StateFolder {
+    state: StateAt,
+    /// Open operations by id, in the order they started.
+    open: IndexMap<String, RawRecord>,
+}
+
+impl StateFolder {
+    fn apply(&mut self, read: ReadRecord) {
+        match read {
+            ReadRecord::Ignored => {}
+            ReadRecord::Snapshot(name, record) => {
+                let newer =
+                    self.state.snapshots.get(name).is_none_or(|kept| {
+                        kept.envelope().timestamp <= record.envelope().timestamp
+                    });
+                if newer {
+                    self.state.snapshots.insert(name, record);
+                }
             }
-            if state.problems.len() < KEPT_PROBLEMS {
-                state.problems.push(problem);
-            } else {
-                state.more_problems += 1;
+            ReadRecord::Operation { id, status, record } => {
+                if status == OperationStatus::Pending {
+                    self.open.insert(id, record);
+                } else {
+                    self.open.shift_remove(&id);
+                }
             }
         }
     }
-    state.open_operations = open.into_values().collect();
-    Ok(state)
+
+    /// Keeps the first [`KEPT_PROBLEMS`] problems and counts the rest.
+    fn problem(&mut self, problem: Problem) {
+        if self.state.problems.len() < KEPT_PROBLEMS {
+            self.state.problems.push(problem);
+        } else {
+            self.state.more_problems += 1;
+        }
+    }
 }
