@@ -8,9 +8,9 @@
 //!   `COPY` alone, import excluded);
 //! - `basis-log validate` (every line against its schema and typed event),
 //!   in MB/s;
-//! - export and validate again with `--threads 1`, so the gain of checking
-//!   on every core is a ratio measured in the same run;
-//! - `basis-log at` at the run's last second (every line read).
+//! - `basis-log at` at the run's last second (every line read);
+//! - export, validate and `at` again with `--threads 1`, so the gain of
+//!   every core is a ratio measured in the same run.
 //!
 //! ```text
 //! BASIS_BENCH_BYTES=1073741824 cargo bench -p basis-log --bench export
@@ -149,6 +149,17 @@ fn main() {
             &ours,
             &["at".into(), run_arg.clone(), last.clone()],
         ));
+        times.entry("at: 1 thread").or_default().push(measure(
+            "at",
+            &ours,
+            &[
+                "at".into(),
+                run_arg.clone(),
+                last.clone(),
+                "--threads".into(),
+                "1".into(),
+            ],
+        ));
     }
 
     let medians: BTreeMap<&str, Sample> = times.iter().map(|(k, v)| (*k, median(v))).collect();
@@ -175,7 +186,7 @@ fn main() {
             (parquet + csv) / ours
         );
     }
-    for what in ["export", "validate"] {
+    for what in ["export", "validate", "at"] {
         if let (Some(all), Some(one)) = (
             get(&format!("{what}: basis-log")),
             get(&format!("{what}: 1 thread")),

@@ -131,6 +131,27 @@ fn test_at_prints_the_last_snapshots_and_the_open_operations() {
         "{text}"
     );
     assert!(text.contains("1 open operation(s)"), "{text}");
+
+    // One thread or several: the same state, byte for byte.
+    for threads in ["1", "2"] {
+        let out = Command::cargo_bin("basis-log")
+            .unwrap()
+            .args(["--json", "at", "--threads", threads])
+            .arg(run_dir)
+            .arg(&time)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+            state,
+            "--threads {threads}"
+        );
+    }
 }
 
 #[test]

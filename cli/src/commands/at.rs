@@ -15,10 +15,14 @@ pub(crate) struct AtArgs {
     run: RunArg,
     /// An engine time, e.g. 2025-01-15T10:30:00.
     timestamp: String,
+    /// Threads that parse the run's operations (0: every core). The state
+    /// is the same whatever the number.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
 }
 
 pub(crate) fn exec(args: AtArgs, cx: &mut Context<'_>) -> Result<ExitCode> {
-    let state = at::at(&args.run.read()?, &args.timestamp)?;
+    let state = at::at_on(&args.run.read()?, &args.timestamp, args.threads)?;
     print_warnings(&state.warnings);
     if state.more_problems > 0 {
         basis_log::output::warn(format_args!(

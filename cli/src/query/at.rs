@@ -6,7 +6,7 @@
 //! the operations started and not finished by then.
 
 use basis_events::EngineTime;
-use basis_events::reader::{RawRecord, Run, SNAPSHOT_EVENTS, state_at};
+use basis_events::reader::{RawRecord, Run, SNAPSHOT_EVENTS, state_at_on};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::value::RawValue;
@@ -39,13 +39,23 @@ pub struct State {
 /// [`Error::Usage`] naming `timestamp` when it is not an engine time; in
 /// strict mode, the run's first problem.
 pub fn at(run: &Run, timestamp: &str) -> Result<State> {
+    at_on(run, timestamp, 0)
+}
+
+/// [`at`] on `threads` threads (0: every core); the state is the same
+/// whatever the number.
+///
+/// # Errors
+///
+/// As [`at`].
+pub fn at_on(run: &Run, timestamp: &str, threads: usize) -> Result<State> {
     let time = EngineTime::parse(timestamp).map_err(|err| {
         Error::Usage(format!(
             "invalid TIMESTAMP `{}`: {err}; expected an engine time such as 2025-01-15T10:30:00",
             timestamp.escape_debug()
         ))
     })?;
-    let state = state_at(run, time)?;
+    let state = state_at_on(run, time, threads)?;
     let mut warnings = Warnings::default();
     for problem in &state.problems {
         warnings.push(problem);
