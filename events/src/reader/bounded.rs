@@ -48,6 +48,8 @@ pub(crate) struct BoundedLines<R> {
     /// Lines returned or skipped so far.
     number: u64,
     limit: usize,
+    /// Bytes read from `reader` so far.
+    read_total: u64,
 }
 
 impl<R: Read> BoundedLines<R> {
@@ -60,7 +62,19 @@ impl<R: Read> BoundedLines<R> {
             eof: false,
             number: 0,
             limit,
+            read_total: 0,
         }
+    }
+
+    /// Where the next line starts in the input: the bytes of every line
+    /// returned or skipped so far, with their `\n`.
+    pub(crate) fn offset(&self) -> u64 {
+        self.read_total - (self.end - self.start) as u64
+    }
+
+    /// Lines returned or skipped so far: after the last, the input's count.
+    pub(crate) fn lines_read(&self) -> u64 {
+        self.number
     }
 
     /// The next line, or `None` at the end of the input.
@@ -152,6 +166,7 @@ impl<R: Read> BoundedLines<R> {
             self.buf.resize(grown, 0);
         }
         let n = read_retrying(&mut self.reader, &mut self.buf[self.end..])?;
+        self.read_total += n as u64;
         if n == 0 {
             self.eof = true;
         }
@@ -168,6 +183,7 @@ impl<R: Read> BoundedLines<R> {
         self.end = 0;
         loop {
             let n = read_retrying(&mut self.reader, &mut self.buf)?;
+            self.read_total += n as u64;
             if n == 0 {
                 self.eof = true;
                 return Ok(Next::TooLong {
@@ -259,6 +275,36 @@ mod tests {
         );
         // Exactly the limit is fine.
         assert_eq!(collect(b"abcd\n", 4, None), [(1, "abcd".into(), true)]);
+    }
+
+    /// `offset` is where the next line starts, after lines returned,
+    /// skipped by the prefilter or measured as too long, across reads.
+    #[test]
+    fn the_offset_is_past_every_line_handed_over_or_skipped() {
+        let offsets = |input: &[u8], limit, needle: Option<&[u8]>| {
+            let finder = needle.map(Finder::new);
+            // Reads of one byte, so lines span reads.
+            let trickle = Trickle {
+                bytes: input,
+                fail_first: None,
+                fail_always: false,
+            };
+            let mut lines = BoundedLines::new(trickle, limit);
+            let mut out = vec![lines.offset()];
+            while lines.next_matching(finder.as_ref()).unwrap().is_some() {
+                out.push(lines.offset());
+            }
+            out
+        };
+        assert_eq!(offsets(b"abcdef\nxy\nabcdefgh", 4, None), [0, 7, 10, 18]);
+        assert_eq!(
+            offsets(b"one\ntwo needle\nthree\nfour", 100, Some(b"needle")),
+            [0, 15, 25]
+        );
+        let long: Vec<u8> = std::iter::repeat_n(b'x', 10_000)
+            .chain(*b"\nab\n")
+            .collect();
+        assert_eq!(offsets(&long, 100, None), [0, 10_001, 10_004]);
     }
 
     #[test]

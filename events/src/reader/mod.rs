@@ -116,6 +116,7 @@ mod records;
 mod replay;
 mod run;
 mod scan;
+mod scan_parallel;
 mod segments;
 mod snapshot;
 mod state;

@@ -758,6 +758,21 @@ enum Source {
     Frozen(FrozenReader),
 }
 
+impl SegmentReader {
+    /// The open file and how far it may be read (a snapshot's length; `None`
+    /// for a file read to its end), for positional reads of several parts
+    /// of it at once.
+    pub(crate) fn file_and_limit(&self) -> (&fs::File, Option<u64>) {
+        match &self.0 {
+            Source::File(file) => (file, None),
+            Source::Frozen(frozen) => {
+                let (file, len) = frozen.file_and_len();
+                (file, Some(len))
+            }
+        }
+    }
+}
+
 impl io::Read for SegmentReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match &mut self.0 {

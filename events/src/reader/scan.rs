@@ -32,11 +32,11 @@ use super::run::{EventFile, Mode, Run};
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ScanLine<'a> {
-    bytes: &'a [u8],
-    file: &'a EventFile,
-    owner: LineOwner<'a>,
-    place: &'a std::sync::Arc<Place>,
-    line: u64,
+    pub(super) bytes: &'a [u8],
+    pub(super) file: &'a EventFile,
+    pub(super) owner: LineOwner<'a>,
+    pub(super) place: &'a std::sync::Arc<Place>,
+    pub(super) line: u64,
 }
 
 impl<'a> ScanLine<'a> {

@@ -96,6 +96,13 @@ pub(crate) struct FrozenReader {
     len: u64,
 }
 
+impl FrozenReader {
+    /// The held file and the snapshot's length in it.
+    pub(crate) fn file_and_len(&self) -> (&File, u64) {
+        (&self.file, self.len)
+    }
+}
+
 impl Read for FrozenReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let left = self.len - self.pos;
