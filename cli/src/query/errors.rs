@@ -96,9 +96,10 @@ pub fn errors(run: &Run, filter: &ErrorFilter) -> Result<Errors> {
     };
     let mut out = Errors::default();
     let mut checker = Checker::new();
-    run.scan(
+    run.scan_on(
         Some(SystemErrorEvent::NAME),
         needle.as_deref().map(str::as_bytes),
+        0,
         |item| {
             match item.and_then(|line| error_row(run, &mut checker, &line)) {
                 Ok(row) => {

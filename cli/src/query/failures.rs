@@ -76,17 +76,22 @@ pub fn failures(run: &Run) -> Result<Failures> {
     // Failed rows by position, to give each its attempt number.
     let mut at: HashMap<Position, usize> = HashMap::new();
     let mut checker = Checker::new();
-    run.scan(Some(OperationExecutionEvent::NAME), Some(FAILED), |item| {
-        match item.and_then(|line| failed_row(run, &mut checker, &line)) {
-            Ok(Some((key, row))) => {
-                at.insert(key, out.failures.len());
-                out.failures.push(row);
+    run.scan_on(
+        Some(OperationExecutionEvent::NAME),
+        Some(FAILED),
+        0,
+        |item| {
+            match item.and_then(|line| failed_row(run, &mut checker, &line)) {
+                Ok(Some((key, row))) => {
+                    at.insert(key, out.failures.len());
+                    out.failures.push(row);
+                }
+                Ok(None) => {}
+                Err(problem) => out.warnings.push(&problem),
             }
-            Ok(None) => {}
-            Err(problem) => out.warnings.push(&problem),
-        }
-        ControlFlow::Continue(())
-    })?;
+            ControlFlow::Continue(())
+        },
+    )?;
     if out.failures.is_empty() {
         return Ok(out);
     }

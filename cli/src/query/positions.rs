@@ -47,9 +47,10 @@ pub fn positions(run: &Run, key: &str) -> Result<PositionHistory> {
     };
     let needle = quoted(key);
     let mut checker = Checker::new();
-    run.scan(
+    run.scan_on(
         Some(PositionSnapshot::NAME),
         Some(needle.as_bytes()),
+        0,
         |item| {
             match item.and_then(|line| Ok((snapshot(run, &mut checker, &line)?, line.position()))) {
                 Ok((record, position)) => {

@@ -87,7 +87,7 @@ pub fn trace(run: &Run, id: &str) -> Result<Trace> {
     // `validate` and `export`: a line they refuse is a warning here too,
     // never a row.
     let mut checker = Checker::new();
-    run.scan(None, Some(needle.as_bytes()), |item| {
+    run.scan_on(None, Some(needle.as_bytes()), 0, |item| {
         let parsed = item.and_then(|line| {
             let record = valid_record(run, &mut checker, &line)?;
             let value: Value =
