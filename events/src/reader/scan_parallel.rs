@@ -88,7 +88,62 @@ impl Run {
         if threads == 1 {
             return self.scan(event, needle, visit);
         }
-        self.scan_chunked(event, needle, threads, (CHUNK, HIT_BUDGET), visit)
+        self.scan_chunked(
+            event,
+            needle,
+            &|_| true,
+            threads,
+            (CHUNK, HIT_BUDGET),
+            visit,
+        )
+    }
+
+    /// [`Run::scan_on`], handing over only the complete lines `keep`
+    /// accepts (problems are all handed over). `keep` runs on the searching
+    /// threads, so a scan that must look at every line, because no needle
+    /// can say which it wants, still spreads that look over the cores.
+    ///
+    /// # Errors
+    ///
+    /// In strict mode, the first problem ends the scan and is returned.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use basis_events::reader::Run;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let events = root.path().join("abc123/7/events");
+    /// std::fs::create_dir_all(&events)?;
+    /// std::fs::write(events.join("positions.jsonl"), "a\nbb\nccc\n")?;
+    /// let run = Run::open(&root.path().join("abc123"))?;
+    /// let mut lines = Vec::new();
+    /// run.scan_kept_on(None, None, &|line: &[u8]| line.len() != 2, 0, |line| {
+    ///     lines.push(line.unwrap().position().line());
+    ///     ControlFlow::Continue(())
+    /// })?;
+    /// assert_eq!(lines, [1, 3]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn scan_kept_on(
+        &self,
+        event: Option<&str>,
+        needle: Option<&[u8]>,
+        keep: &(dyn Fn(&[u8]) -> bool + Sync),
+        threads: usize,
+        mut visit: impl FnMut(Result<ScanLine<'_>, Problem>) -> ControlFlow<()>,
+    ) -> Result<(), Problem> {
+        let threads = if threads == 0 {
+            default_threads()
+        } else {
+            threads
+        };
+        if threads == 1 {
+            return self.scan(event, needle, |item| match item {
+                Ok(line) if !keep(line.bytes()) => ControlFlow::Continue(()),
+                item => visit(item),
+            });
+        }
+        self.scan_chunked(event, needle, keep, threads, (CHUNK, HIT_BUDGET), visit)
     }
 
     /// [`Run::scan_on`] with chunks of `chunk` bytes that copy at most
@@ -97,6 +152,7 @@ impl Run {
         &self,
         event: Option<&str>,
         needle: Option<&[u8]>,
+        keep: &(dyn Fn(&[u8]) -> bool + Sync),
         threads: usize,
         (chunk, budget): (u64, usize),
         mut visit: impl FnMut(Result<ScanLine<'_>, Problem>) -> ControlFlow<()>,
@@ -153,7 +209,8 @@ impl Run {
                     // Lines before the chunk being handed over.
                     let mut before = 0u64;
                     'segment: for wave in parts.chunks(threads) {
-                        let founds = search_wave(handle, wave, limit, finder.as_ref(), budget);
+                        let founds =
+                            search_wave(handle, wave, limit, (finder.as_ref(), keep), budget);
                         for (part, found) in wave.iter().zip(founds) {
                             for (number, hit) in found.hits {
                                 let number = before + number;
@@ -208,6 +265,11 @@ impl Run {
                             loop {
                                 let item = match rest.next_matching(finder.as_ref()) {
                                     Ok(None) => break,
+                                    Ok(Some(Next::Line {
+                                        bytes,
+                                        complete: true,
+                                        ..
+                                    })) if !keep(bytes) => continue,
                                     Ok(Some(Next::Line {
                                         number,
                                         bytes,
@@ -356,16 +418,16 @@ fn search_wave(
     file: &File,
     wave: &[Part],
     limit: usize,
-    finder: Option<&Finder<'_>>,
+    wanted: Wanted<'_>,
     budget: usize,
 ) -> Vec<Found> {
     let (first, rest) = wave.split_first().expect("a wave has a chunk");
     std::thread::scope(|scope| {
         let others: Vec<_> = rest
             .iter()
-            .map(|part| scope.spawn(move || search(file, *part, limit, finder, budget)))
+            .map(|part| scope.spawn(move || search(file, *part, limit, wanted, budget)))
             .collect();
-        let mut found = vec![search(file, *first, limit, finder, budget)];
+        let mut found = vec![search(file, *first, limit, wanted, budget)];
         for other in others {
             found.push(other.join().unwrap_or_else(|_| Found {
                 hits: vec![(0, Hit::Failed(io::Error::other("a scan thread panicked")))],
@@ -380,13 +442,12 @@ fn search_wave(
 
 /// The lines of one chunk that may hold the needle (all with none), and
 /// its problems, numbered from 1 within the chunk.
-fn search(
-    file: &File,
-    part: Part,
-    limit: usize,
-    finder: Option<&Finder<'_>>,
-    budget: usize,
-) -> Found {
+/// Which lines a search hands back: those holding the needle (all with
+/// none) that `keep` accepts.
+type Wanted<'a> = (Option<&'a Finder<'a>>, &'a (dyn Fn(&[u8]) -> bool + Sync));
+
+fn search(file: &File, part: Part, limit: usize, wanted: Wanted<'_>, budget: usize) -> Found {
+    let (finder, keep) = wanted;
     let reader = PartReader {
         file,
         pos: part.start,
@@ -407,6 +468,11 @@ fn search(
         }
         match lines.next_matching(finder) {
             Ok(None) => break,
+            Ok(Some(Next::Line {
+                bytes,
+                complete: true,
+                ..
+            })) if !keep(bytes) => {}
             Ok(Some(Next::Line {
                 number,
                 bytes,
@@ -470,7 +536,13 @@ mod tests {
 
     /// Everything a scan hands over, as comparable text: each line's
     /// position and bytes, each problem as printed.
-    fn seen(run: &Run, needle: Option<&[u8]>, threads: usize, cut: (u64, usize)) -> Vec<String> {
+    fn seen(
+        run: &Run,
+        needle: Option<&[u8]>,
+        keep: &(dyn Fn(&[u8]) -> bool + Sync),
+        threads: usize,
+        cut: (u64, usize),
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let visit = |item: Result<ScanLine<'_>, Problem>| {
             out.push(match item {
@@ -485,9 +557,9 @@ mod tests {
             ControlFlow::Continue(())
         };
         let result = if threads == 1 {
-            run.scan(None, needle, visit)
+            run.scan_kept_on(None, needle, keep, 1, visit)
         } else {
-            run.scan_chunked(None, needle, threads, cut, visit)
+            run.scan_chunked(None, needle, keep, threads, cut, visit)
         };
         out.push(format!("{:?}", result.map_err(|p| p.to_string())));
         out
@@ -551,15 +623,19 @@ mod tests {
             threads in 2usize..4,
             needle in prop_oneof![Just(None), Just(Some(b"\"xx\"".as_slice())), Just(Some(b"bbb".as_slice()))],
             strict in any::<bool>(),
+            odd_only in any::<bool>(),
         ) {
             let options = if strict { ReadOptions::new().strict() } else { ReadOptions::new() };
             let (_root, run) = run_of(
                 &[("positions.jsonl", positions), ("system_errors.jsonl", vec![errors])],
                 options.line_limit(50),
             );
+            let odd = |line: &[u8]| line.len() % 2 == 1;
+            let all = |_: &[u8]| true;
+            let keep: &(dyn Fn(&[u8]) -> bool + Sync) = if odd_only { &odd } else { &all };
             prop_assert_eq!(
-                seen(&run, needle, threads, (chunk, budget)),
-                seen(&run, needle, 1, (chunk, budget))
+                seen(&run, needle, keep, threads, (chunk, budget)),
+                seen(&run, needle, keep, 1, (chunk, budget))
             );
         }
     }
@@ -581,8 +657,8 @@ mod tests {
             .open(active)
             .unwrap();
         io::Write::write_all(&mut file, b"line 50\nline 51\n").unwrap();
-        let chunked = seen(&run, None, 2, (16, 8));
-        assert_eq!(chunked, seen(&run, None, 1, (16, 8)));
+        let chunked = seen(&run, None, &|_| true, 2, (16, 8));
+        assert_eq!(chunked, seen(&run, None, &|_| true, 1, (16, 8)));
         assert_eq!(chunked.len(), 50 + 1, "{chunked:?}");
     }
 
@@ -593,7 +669,7 @@ mod tests {
             .collect();
         let (_root, run) = run_of(&[("positions.jsonl", vec![lines])], ReadOptions::new());
         let mut seen = Vec::new();
-        run.scan_chunked(None, None, 2, (10, 1), |line| {
+        run.scan_chunked(None, None, &|_| true, 2, (10, 1), |line| {
             seen.push(line.unwrap().position().line());
             if seen.len() == 3 {
                 ControlFlow::Break(())
