@@ -11,9 +11,11 @@
 //! first reads only the lines holding `"status":"failed"` (a SIMD prefilter
 //! skips the rest in bulk) and parses each; the second, only when something
 //! failed, looks at each line's `operation_id` bytes and parses just the
-//! attempts of the operations that failed.
+//! attempts of the operations that failed. Both search on every core
+//! ([`Run::scan_on`], [`Run::scan_kept_on`]); the rows and figures are
+//! those of a sequential read.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use basis_events::catalog::{OperationExecutionEvent, OperationStatus};
@@ -100,59 +102,67 @@ pub fn failures(run: &Run) -> Result<Failures> {
         .iter()
         .map(|row| (row.operation_id.as_bytes().into(), Tally::default()))
         .collect();
+    // Which lines the second pass wants, decided on the searching threads:
+    // an attempt of a failed operation by its id's bytes as written, or a
+    // line with an escape (an escaped id is rare and parsed whole).
+    let wanted_ids: HashSet<Box<[u8]>> = tallies.keys().cloned().collect();
     let key = Finder::new(br#""operation_id":""#);
-    let failed = Finder::new(FAILED);
-    run.scan(Some(OperationExecutionEvent::NAME), None, |item| {
-        // Problems of the file were reported by the first pass.
-        let Ok(line) = item else {
-            return ControlFlow::Continue(());
-        };
-        let bytes = line.bytes();
-        // The id's bytes as written; an escaped id is rare and parsed whole.
+    let wanted = |bytes: &[u8]| {
         let id = key.find(bytes).and_then(|start| {
             let rest = &bytes[start + key.needle().len()..];
             let end = memchr::memchr2(b'"', b'\\', rest)?;
             (rest[end] == b'"').then(|| &rest[..end])
         });
-        let wanted = match id {
-            Some(id) => tallies.contains_key(id),
+        match id {
+            Some(id) => wanted_ids.contains(id),
             None => memchr::memchr(b'\\', bytes).is_some(),
-        };
-        if !wanted {
-            return ControlFlow::Continue(());
         }
-        let attempt = match line
-            .record()
-            .and_then(|r| r.parse::<OperationExecutionEvent>())
-        {
-            Ok(record) => record,
-            Err(problem) => {
-                // A line with the literal was read, and warned, by the first pass.
-                if failed.find(bytes).is_none() {
-                    out.warnings.push(&problem);
-                }
+    };
+    let failed = Finder::new(FAILED);
+    run.scan_kept_on(
+        Some(OperationExecutionEvent::NAME),
+        None,
+        &wanted,
+        0,
+        |item| {
+            // Problems of the file were reported by the first pass.
+            let Ok(line) = item else {
                 return ControlFlow::Continue(());
+            };
+            let bytes = line.bytes();
+            let attempt = match line
+                .record()
+                .and_then(|r| r.parse::<OperationExecutionEvent>())
+            {
+                Ok(record) => record,
+                Err(problem) => {
+                    // A line with the literal was read, and warned, by the first pass.
+                    if failed.find(bytes).is_none() {
+                        out.warnings.push(&problem);
+                    }
+                    return ControlFlow::Continue(());
+                }
+            };
+            let Some(tally) = tallies.get_mut(attempt.event.operation_id.as_bytes()) else {
+                return ControlFlow::Continue(());
+            };
+            tally.attempts += 1;
+            let pid = attempt.envelope.pid;
+            let time = attempt.envelope.timestamp;
+            // Within a process the scan is in emit order; across processes the
+            // later is the one with the later engine time, then the higher pid.
+            let later = tally.last.is_none_or(|(last_pid, last_time, _)| {
+                pid == last_pid || (time, pid) > (last_time, last_pid)
+            });
+            if later {
+                tally.last = Some((pid, time, attempt.event.status));
             }
-        };
-        let Some(tally) = tallies.get_mut(attempt.event.operation_id.as_bytes()) else {
-            return ControlFlow::Continue(());
-        };
-        tally.attempts += 1;
-        let pid = attempt.envelope.pid;
-        let time = attempt.envelope.timestamp;
-        // Within a process the scan is in emit order; across processes the
-        // later is the one with the later engine time, then the higher pid.
-        let later = tally.last.is_none_or(|(last_pid, last_time, _)| {
-            pid == last_pid || (time, pid) > (last_time, last_pid)
-        });
-        if later {
-            tally.last = Some((pid, time, attempt.event.status));
-        }
-        if let Some(&row) = at.get(&line.position()) {
-            out.failures[row].attempt = tally.attempts;
-        }
-        ControlFlow::Continue(())
-    })?;
+            if let Some(&row) = at.get(&line.position()) {
+                out.failures[row].attempt = tally.attempts;
+            }
+            ControlFlow::Continue(())
+        },
+    )?;
     for row in &mut out.failures {
         if let Some(tally) = tallies.get(row.operation_id.as_bytes()) {
             row.attempts = tally.attempts;
