@@ -80,22 +80,7 @@ impl Run {
         threads: usize,
         visit: impl FnMut(Result<ScanLine<'_>, Problem>) -> ControlFlow<()>,
     ) -> Result<(), Problem> {
-        let threads = if threads == 0 {
-            default_threads()
-        } else {
-            threads
-        };
-        if threads == 1 {
-            return self.scan(event, needle, visit);
-        }
-        self.scan_chunked(
-            event,
-            needle,
-            &|_| true,
-            threads,
-            (CHUNK, HIT_BUDGET),
-            visit,
-        )
+        self.scan_kept_on(event, needle, &|_| true, threads, visit)
     }
 
     /// [`Run::scan_on`], handing over only the complete lines `keep`
